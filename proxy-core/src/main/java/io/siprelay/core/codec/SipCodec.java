@@ -1,0 +1,38 @@
+package io.siprelay.core.codec;
+
+import javax.sip.address.AddressFactory;
+import javax.sip.header.HeaderFactory;
+import javax.sip.message.Message;
+import javax.sip.message.MessageFactory;
+
+/**
+ * Turns bytes into SIP messages and back. The only door to the parser implementation: nothing outside this package
+ * touches {@code gov.nist.*}. Parsing includes the sanity checks that decide the error reply for a bad request.
+ */
+public interface SipCodec {
+
+    /**
+     * Parses and validates one whole message (one datagram, or one framed message of a stream).
+     *
+     * @throws SipParseException for anything malformed or insane; it says which reply a request deserves
+     */
+    SipMessage parse(byte[] data) throws SipParseException;
+
+    /** Encodes a message to wire bytes (UTF-8 headers, raw body). */
+    byte[] encode(Message message);
+
+    MessageFactory messageFactory();
+
+    HeaderFactory headerFactory();
+
+    AddressFactory addressFactory();
+
+    /** The default codec: JAIN-SIP RI parser with our validation on top. */
+    static SipCodec create(SipLimits limits) {
+        return new JainSipCodec(limits);
+    }
+
+    static SipCodec create() {
+        return new JainSipCodec(SipLimits.defaults());
+    }
+}
