@@ -43,7 +43,10 @@ final class JainSipCodec implements SipCodec {
 
     @Override
     public byte[] encode(Message message) {
-        return ((SIPMessage) message).encodeAsBytes(null);
+        SIPMessage m = (SIPMessage) message;
+        // the RI writes its argument into the top Via's transport: hand it the transport that is already there
+        javax.sip.header.ViaHeader top = m.getTopmostViaHeader();
+        return m.encodeAsBytes(top == null ? "UDP" : top.getTransport());
     }
 
     @Override

@@ -63,7 +63,8 @@ public final class ViaAddressing {
         return false;
     }
 
-    static String stripBrackets(String host) {
+    /** "[::1]" → "::1"; other hosts unchanged. */
+    public static String stripBrackets(String host) {
         if (host != null && host.length() > 1 && host.charAt(0) == '[' && host.charAt(host.length() - 1) == ']') {
             return host.substring(1, host.length() - 1);
         }

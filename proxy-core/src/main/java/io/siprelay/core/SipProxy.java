@@ -1,0 +1,198 @@
+package io.siprelay.core;
+
+import io.siprelay.core.clock.SipClock;
+import io.siprelay.core.clock.SystemClock;
+import io.siprelay.core.codec.SipCodec;
+import io.siprelay.core.concurrent.KeyedExecutor;
+import io.siprelay.core.concurrent.LaneExecutor;
+import io.siprelay.core.proxy.Listener;
+import io.siprelay.core.proxy.ProxyCore;
+import io.siprelay.core.proxy.ProxyStats;
+import io.siprelay.core.route.Route;
+import io.siprelay.core.transaction.TimerSettings;
+import io.siprelay.core.transaction.TransactionLayer;
+import io.siprelay.core.transport.Transport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A SIP proxy built in code: listeners, a request route, and the machinery under it. Start it, route with lambdas,
+ * close it.
+ *
+ * <pre>{@code
+ * SipProxy proxy = SipProxy.builder()
+ *     .listen(new UdpTransport(new InetSocketAddress("127.0.0.1", 5060)))
+ *     .requestRoute(ctx -> ctx.isMethod("INVITE") ? ctx.reply(480, "Temporarily Unavailable")
+ *                                                 : ctx.reply(501, "Not Implemented"))
+ *     .build();
+ * proxy.start();
+ * }</pre>
+ */
+public final class SipProxy implements AutoCloseable {
+
+    private final List<Listener> listeners;
+    private final SipClock clock;
+    private final boolean ownsClock;
+    private final KeyedExecutor executor;
+    private final boolean ownsExecutor;
+    private final TransactionLayer transactions;
+    private final ProxyCore core;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    private SipProxy(Builder b) {
+        this.listeners = List.copyOf(b.listeners);
+        this.ownsClock = b.clock == null;
+        this.clock = ownsClock ? new SystemClock() : b.clock;
+        this.ownsExecutor = b.executor == null;
+        this.executor = ownsExecutor ? new LaneExecutor(b.workers, b.queueCapacity) : b.executor;
+        SipCodec codec = b.codec != null ? b.codec : SipCodec.create();
+        this.transactions = new TransactionLayer(codec, clock, executor, b.timers);
+        this.core = new ProxyCore(codec, executor, transactions, b.requestRoute, listeners, b.retryAfterSeconds);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Binds every listener and starts taking messages. */
+    public synchronized SipProxy start() {
+        if (closed) {
+            throw new IllegalStateException("proxy is closed");
+        }
+        if (started) {
+            return this;
+        }
+        for (Listener l : listeners) {
+            try {
+                l.transport().start(core);
+            } catch (IOException e) {
+                close();
+                throw new UncheckedIOException("cannot listen on " + l.transport().type() + " "
+                        + l.transport().localAddress() + ": " + e.getMessage(), e);
+            }
+        }
+        started = true;
+        return this;
+    }
+
+    public List<Listener> listeners() {
+        return listeners;
+    }
+
+    public ProxyStats stats() {
+        return core.stats();
+    }
+
+    public TransactionLayer transactions() {
+        return transactions;
+    }
+
+    public SipClock clock() {
+        return clock;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Listener l : listeners) {
+            l.transport().close();
+        }
+        transactions.close();
+        if (ownsExecutor) {
+            executor.close();
+        }
+        if (ownsClock && clock instanceof SystemClock s) {
+            s.close();
+        }
+    }
+
+    /** Configures a {@link SipProxy}. Only the request route and one listener are required. */
+    public static final class Builder {
+        private final List<Listener> listeners = new ArrayList<>();
+        private Route requestRoute;
+        private SipClock clock;
+        private KeyedExecutor executor;
+        private SipCodec codec;
+        private TimerSettings timers = TimerSettings.defaults();
+        private int workers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        private int queueCapacity = 4096;
+        private int retryAfterSeconds = 5;
+
+        private Builder() {
+        }
+
+        /** Listens on a transport; Via carries its bound address. */
+        public Builder listen(Transport transport) {
+            return listen(transport, null);
+        }
+
+        /** Listens on a transport and puts {@code advertisedHost} in Via (e.g. a public address before NAT). */
+        public Builder listen(Transport transport, String advertisedHost) {
+            listeners.add(new Listener(transport, advertisedHost));
+            return this;
+        }
+
+        /** The entry point for every new request (Kamailio's {@code request_route}). */
+        public Builder requestRoute(Route route) {
+            Objects.requireNonNull(route, "route");
+            this.requestRoute = "anonymous route".equals(route.name()) ? Route.named("request_route", route) : route;
+            return this;
+        }
+
+        /** Time source and timers; default: the system clock. Tests pass a {@code VirtualClock}. */
+        public Builder clock(SipClock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** Where messages are processed; default: a {@link LaneExecutor} sized by {@link #workers}. */
+        public Builder executor(KeyedExecutor executor) {
+            this.executor = executor;
+            return this;
+        }
+
+        /** Worker lanes of the default executor (routes may block on a database: size for that). */
+        public Builder workers(int workers, int queueCapacityPerWorker) {
+            this.workers = workers;
+            this.queueCapacity = queueCapacityPerWorker;
+            return this;
+        }
+
+        public Builder codec(SipCodec codec) {
+            this.codec = codec;
+            return this;
+        }
+
+        /** T1/T2/T4 for this instance. */
+        public Builder timers(TimerSettings timers) {
+            this.timers = Objects.requireNonNull(timers, "timers");
+            return this;
+        }
+
+        /** Retry-After seconds on 503 replies under overload. */
+        public Builder retryAfterSeconds(int seconds) {
+            if (seconds < 0) {
+                throw new IllegalArgumentException("Retry-After must be >= 0, got " + seconds);
+            }
+            this.retryAfterSeconds = seconds;
+            return this;
+        }
+
+        public SipProxy build() {
+            if (requestRoute == null) {
+                throw new IllegalStateException("a request route is required: builder.requestRoute(ctx -> ...)");
+            }
+            if (listeners.isEmpty()) {
+                throw new IllegalStateException("at least one listener is required: builder.listen(transport)");
+            }
+            return new SipProxy(this);
+        }
+    }
+}

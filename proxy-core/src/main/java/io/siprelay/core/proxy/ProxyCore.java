@@ -1,0 +1,321 @@
+package io.siprelay.core.proxy;
+
+import io.siprelay.core.codec.SipCodec;
+import io.siprelay.core.codec.SipMessage;
+import io.siprelay.core.codec.SipParseException;
+import io.siprelay.core.concurrent.KeyedExecutor;
+import io.siprelay.core.concurrent.KeyedExecutor.Admission;
+import io.siprelay.core.route.Route;
+import io.siprelay.core.route.Step;
+import io.siprelay.core.transaction.TransactionLayer;
+import io.siprelay.core.transaction.ViaAddressing;
+import io.siprelay.core.transport.Flow;
+import io.siprelay.core.transport.InboundHandler;
+import io.siprelay.core.transport.Transport;
+import io.siprelay.core.transport.TransportType;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Consumer;
+import javax.sip.header.FromHeader;
+import javax.sip.header.RetryAfterHeader;
+import javax.sip.header.ToHeader;
+import javax.sip.header.ViaHeader;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The inbound pipeline: transport thread → worker lane (keyed by Call-ID) → parse and validate → transaction layer →
+ * request route; responses → transaction layer or stateless forwarding along the Via stack. Also the stateless
+ * actions the routes call.
+ */
+public final class ProxyCore implements InboundHandler {
+
+    static final Logger LOG = LoggerFactory.getLogger(ProxyCore.class);
+    static final String MDC_CALL_ID = "callId";
+
+    private final SipCodec codec;
+    private final KeyedExecutor executor;
+    private final TransactionLayer transactions;
+    private final Route requestRoute;
+    private final List<Listener> listeners;
+    private final ProxyStats stats = new ProxyStats();
+    private final int retryAfterSeconds;
+    /** Prefix of every To-tag of our stateless replies, so ACKs for them are recognised and absorbed. */
+    private final String statelessTagPrefix;
+
+    public ProxyCore(SipCodec codec, KeyedExecutor executor, TransactionLayer transactions, Route requestRoute,
+                     List<Listener> listeners, int retryAfterSeconds) {
+        this.codec = codec;
+        this.executor = executor;
+        this.transactions = transactions;
+        this.requestRoute = requestRoute;
+        this.listeners = List.copyOf(listeners);
+        this.retryAfterSeconds = retryAfterSeconds;
+        byte[] r = new byte[4];
+        new SecureRandom().nextBytes(r);
+        this.statelessTagPrefix = "sr" + HexFormat.of().formatHex(r) + "-";
+    }
+
+    public ProxyStats stats() {
+        return stats;
+    }
+
+    public List<Listener> listeners() {
+        return listeners;
+    }
+
+    SipCodec codec() {
+        return codec;
+    }
+
+    // ---------------------------------------------------------------- transport thread
+
+    @Override
+    public void onMessage(Transport transport, InetSocketAddress source, byte[] message) {
+        stats.received.increment();
+        boolean response = MessageScan.isResponse(message);
+        Admission admission = response || MessageScan.isAckOrCancel(message) ? Admission.IN_PROGRESS
+                : Admission.NEW_WORK;
+        String key = MessageScan.callId(message);
+        Flow flow = new Flow(transport, source);
+        if (!executor.execute(key != null ? key : source.toString(), admission, () -> process(flow, message))) {
+            stats.overloadRejected.increment();
+            if (!response) {
+                rejectOverloaded(flow, message);
+            }
+        }
+    }
+
+    /** 503 with Retry-After for a new request that found the queues full (rare path, so parsing here is fine). */
+    private void rejectOverloaded(Flow flow, byte[] data) {
+        try {
+            SipMessage m = codec.parse(data);
+            if (m.isRequest() && !Request.ACK.equals(m.method())) {
+                RetryAfterHeader ra = codec.headerFactory().createRetryAfterHeader(retryAfterSeconds);
+                statelessReply(flow, m, 503, "Service Unavailable", r -> r.setHeader(ra));
+            }
+        } catch (SipParseException | javax.sip.InvalidArgumentException e) {
+            LOG.debug("overload: dropped an unparsable message from {}", flow);
+        }
+    }
+
+    // ---------------------------------------------------------------- worker lane
+
+    void process(Flow flow, byte[] data) {
+        SipMessage msg;
+        try {
+            msg = codec.parse(data);
+        } catch (SipParseException e) {
+            onBadMessage(flow, e);
+            return;
+        }
+        try {
+            if (msg.isRequest()) {
+                onRequest(flow, msg);
+            } else {
+                onResponse(flow, msg);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("failed to process a message from {}", flow, e);
+        }
+    }
+
+    private void onBadMessage(Flow flow, SipParseException e) {
+        stats.parseErrors.increment();
+        if (e.canReply() && !Request.ACK.equals(e.partial().method())) {
+            stats.badRequestReplies.increment();
+            LOG.debug("rejecting a request from {}: {} {}", flow, e.statusCode(), e.reason());
+            statelessReply(flow, e.partial(), e.statusCode(), e.reason(), r -> { });
+        } else {
+            LOG.debug("dropped a malformed message from {}: {}", flow, e.getMessage());
+        }
+    }
+
+    private void onRequest(Flow flow, SipMessage msg) {
+        ViaAddressing.stampArrival(msg.topVia(), flow.remote());
+        MDC.put(MDC_CALL_ID, msg.callId());
+        try {
+            if (transactions.absorb(msg, flow)) {
+                stats.absorbed.increment();
+                return;
+            }
+            if (Request.ACK.equals(msg.method()) && isAckForStatelessReply(msg.request())) {
+                stats.absorbed.increment();
+                return;
+            }
+            stats.requestsRouted.increment();
+            RouteContext ctx = new RouteContext(this, msg, flow);
+            Step step;
+            try {
+                step = ctx.route(requestRoute);
+            } catch (RuntimeException e) {
+                stats.routeErrors.increment();
+                LOG.error("route '{}' failed on {} {}", ctx.currentBlock(), msg.method(), msg.request().getRequestURI(),
+                        e);
+                if (!ctx.isFinished() && !Request.ACK.equals(msg.method())) {
+                    ctx.reply(500, "Server Internal Error");
+                }
+                return;
+            }
+            if (!step.isDone()) {
+                stats.fellOffRoute.increment();
+                LOG.warn("{} {} fell off the end of route '{}' without reply, forward, drop or exit: dropped",
+                        msg.method(), msg.request().getRequestURI(), requestRoute.name());
+            }
+        } finally {
+            MDC.remove(MDC_CALL_ID);
+        }
+    }
+
+    private boolean isAckForStatelessReply(Request ack) {
+        ToHeader to = (ToHeader) ack.getHeader(ToHeader.NAME);
+        String tag = to == null ? null : to.getTag();
+        return tag != null && tag.startsWith(statelessTagPrefix);
+    }
+
+    private void onResponse(Flow flow, SipMessage msg) {
+        MDC.put(MDC_CALL_ID, msg.callId());
+        try {
+            if (transactions.onResponse(msg, flow)) {
+                return;
+            }
+            forwardResponseStatelessly(msg);
+        } finally {
+            MDC.remove(MDC_CALL_ID);
+        }
+    }
+
+    /** RFC 3261 §16.11: a response with no transaction goes to the next Via, if the top one is ours. */
+    private void forwardResponseStatelessly(SipMessage msg) {
+        Response r = msg.response();
+        ViaHeader top = msg.topVia();
+        if (top == null || !isOurVia(top)) {
+            stats.droppedResponses.increment();
+            LOG.debug("dropped a {} response whose top Via is not ours", r.getStatusCode());
+            return;
+        }
+        r.removeFirst(ViaHeader.NAME);
+        ViaHeader next = (ViaHeader) r.getHeader(ViaHeader.NAME);
+        if (next == null) {
+            stats.droppedResponses.increment();
+            LOG.debug("dropped a {} response with no Via left after ours", r.getStatusCode());
+            return;
+        }
+        Listener out = listenerFor(TransportType.fromToken(next.getTransport()));
+        if (out == null) {
+            stats.droppedResponses.increment();
+            LOG.debug("no listener for transport {} to forward a response", next.getTransport());
+            return;
+        }
+        try {
+            InetSocketAddress dest = ViaAddressing.responseAddress(next);
+            if (!isUnicast(dest.getAddress())) {
+                stats.droppedResponses.increment();
+                LOG.debug("refused to forward a response to non-unicast {}", dest);
+                return;
+            }
+            out.transport().send(dest, codec.encode(r));
+            stats.forwardedResponses.increment();
+        } catch (IOException e) {
+            stats.sendErrors.increment();
+            LOG.debug("could not forward a response: {}", e.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------- stateless actions
+
+    /** Builds and sends a stateless reply (RFC 3261 §8.2.6, §16.7 for where it goes). */
+    void statelessReply(Flow flow, SipMessage request, int status, String reason, Consumer<Response> customizer) {
+        try {
+            Response resp = codec.messageFactory().createResponse(status, request.request());
+            resp.setReasonPhrase(reason);
+            ToHeader to = (ToHeader) resp.getHeader(ToHeader.NAME);
+            if (status > 100 && to != null && (to.getTag() == null || to.getTag().isEmpty())) {
+                to.setTag(statelessTag(request));
+            }
+            customizer.accept(resp);
+            sendResponse(flow, resp);
+            stats.statelessReplies.increment();
+        } catch (java.text.ParseException | RuntimeException e) {
+            LOG.warn("could not build a {} reply: {}", status, e.toString());
+        }
+    }
+
+    private void sendResponse(Flow flow, Response resp) {
+        try {
+            InetSocketAddress dest = flow.type().isReliable() ? flow.remote()
+                    : ViaAddressing.responseAddress((ViaHeader) resp.getHeader(ViaHeader.NAME));
+            flow.transport().send(dest, codec.encode(resp));
+        } catch (IOException e) {
+            stats.sendErrors.increment();
+            LOG.debug("could not send a {} reply to {}: {}", resp.getStatusCode(), flow, e.toString());
+        }
+    }
+
+    /** The same tag for every retransmission of one request, so the UA sees one consistent answer. */
+    private String statelessTag(SipMessage request) {
+        FromHeader from = (FromHeader) request.request().getHeader(FromHeader.NAME);
+        long h = hash(request.callId(), from == null ? null : from.getTag(), Long.toString(request.cseq()),
+                request.topViaBranch());
+        return statelessTagPrefix + Long.toHexString(h);
+    }
+
+    Listener listenerFor(TransportType type) {
+        if (type == null) {
+            return null;
+        }
+        for (Listener l : listeners) {
+            if (l.transport().type() == type) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    boolean isOurVia(ViaHeader via) {
+        String host = via.getHost();
+        int port = via.getPort() > 0 ? via.getPort() : 5060;
+        for (Listener l : listeners) {
+            if (l.port() == port && l.host().equalsIgnoreCase(host)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static boolean isUnicast(InetAddress a) {
+        if (a.isMulticastAddress() || a.isAnyLocalAddress()) {
+            return false;
+        }
+        byte[] b = a.getAddress();
+        return !(b.length == 4 && b[0] == -1 && b[1] == -1 && b[2] == -1 && b[3] == -1);
+    }
+
+    static InetAddress resolve(String host) throws UnknownHostException {
+        return InetAddress.getByName(ViaAddressing.stripBrackets(host));
+    }
+
+    /** 64-bit FNV-1a over the parts; deterministic across runs (branches and tags of retransmissions match). */
+    static long hash(String... parts) {
+        long h = 0xcbf29ce484222325L;
+        for (String p : parts) {
+            if (p != null) {
+                for (int i = 0; i < p.length(); i++) {
+                    h ^= p.charAt(i);
+                    h *= 0x100000001b3L;
+                }
+            }
+            h ^= 0x1f;
+            h *= 0x100000001b3L;
+        }
+        return h;
+    }
+}

@@ -1,0 +1,381 @@
+package io.siprelay.core.route;
+
+import io.siprelay.core.transport.Flow;
+import io.siprelay.core.transport.TransportType;
+import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ListIterator;
+import java.util.Objects;
+import java.util.function.Consumer;
+import javax.sip.address.Address;
+import javax.sip.address.SipURI;
+import javax.sip.address.URI;
+import javax.sip.header.CSeqHeader;
+import javax.sip.header.CallIdHeader;
+import javax.sip.header.FromHeader;
+import javax.sip.header.Header;
+import javax.sip.header.HeaderAddress;
+import javax.sip.header.ToHeader;
+import javax.sip.header.UserAgentHeader;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+
+/**
+ * One request on its way through the routes: typed getters for what Kamailio calls {@code $rm $ru $rU $rd $fu $fU
+ * $tu $tU $si $sp $ci $ua $cs}, edits (headers, Request-URI, destination) and the terminal actions that end
+ * processing. The proxy core provides the concrete class; routes only see this API.
+ */
+public abstract class RequestContext {
+
+    private final Request request;
+    private final Flow source;
+    private String destination;
+    private Step.Done finished;
+    private String finishedIn;
+    private final List<String> blocks = new ArrayList<>(4);
+
+    protected RequestContext(Request request, Flow source) {
+        this.request = Objects.requireNonNull(request, "request");
+        this.source = Objects.requireNonNull(source, "source");
+    }
+
+    // ---------------------------------------------------------------- composition
+
+    /**
+     * Runs another block (Kamailio's {@code route(NAME)}) and returns its step; the caller goes on when it is
+     * {@link Step#next()} and returns it when it is done.
+     */
+    public final Step route(Route block) {
+        blocks.add(block.name());
+        try {
+            Step s = block.handle(this);
+            if (s == null) {
+                throw new IllegalStateException("route '" + block.name() + "' returned null; return Step.next() or"
+                        + " the result of a terminal action");
+            }
+            if (!s.isDone() && finished != null) {
+                throw new IllegalStateException("route '" + block.name() + "' returned Step.next() after "
+                        + finished.outcome() + " in '" + finishedIn + "': return the action's result instead");
+            }
+            return s;
+        } finally {
+            blocks.remove(blocks.size() - 1);
+        }
+    }
+
+    /** True once a terminal action ran. */
+    public final boolean isFinished() {
+        return finished != null;
+    }
+
+    // ---------------------------------------------------------------- terminal actions
+
+    /** Answers statelessly ({@code sl_send_reply}). A To-tag is added to replies above 100. */
+    public final Step.Done reply(int status, String reason) {
+        return reply(status, reason, r -> { });
+    }
+
+    /** Answers statelessly, letting {@code customizer} add headers (e.g. Retry-After, Unsupported) before sending. */
+    public final Step.Done reply(int status, String reason, Consumer<Response> customizer) {
+        if (status < 100 || status > 699) {
+            throw new IllegalArgumentException("status code must be 100..699, got " + status);
+        }
+        Objects.requireNonNull(reason, "reason");
+        beginFinish();
+        sendStatelessReply(status, reason, customizer);
+        return finish(Step.Outcome.REPLIED);
+    }
+
+    /**
+     * Sends the request on statelessly ({@code forward()}), to the destination URI ({@code $du}) if set, else the top
+     * Route, else the Request-URI: pushes a Via, decrements Max-Forwards (483 when it is exhausted). When the next hop
+     * cannot be reached (unresolvable host, no listener for its transport) the proxy answers an error itself.
+     */
+    public final Step.Done forward() {
+        beginFinish();
+        sendStatelessForward();
+        return finish(Step.Outcome.FORWARDED);
+    }
+
+    /** Drops the request without an answer ({@code drop}). */
+    public final Step.Done drop() {
+        beginFinish();
+        return finish(Step.Outcome.DROPPED);
+    }
+
+    /** Ends processing here ({@code exit}); the request is consumed without a further action. */
+    public final Step.Done exit() {
+        beginFinish();
+        return finish(Step.Outcome.EXITED);
+    }
+
+    private void beginFinish() {
+        if (finished != null) {
+            throw new IllegalStateException("request already finished (" + finished.outcome() + " in '" + finishedIn
+                    + "'); a terminal action ends processing, return its result");
+        }
+    }
+
+    private Step.Done finish(Step.Outcome outcome) {
+        finished = new Step.Done(outcome);
+        finishedIn = currentBlock();
+        return finished;
+    }
+
+    /** Name of the innermost block running now. */
+    public final String currentBlock() {
+        return blocks.isEmpty() ? "request_route" : blocks.get(blocks.size() - 1);
+    }
+
+    /** The outcome once finished, else null. */
+    public final Step.Outcome outcome() {
+        return finished == null ? null : finished.outcome();
+    }
+
+    protected abstract void sendStatelessReply(int status, String reason, Consumer<Response> customizer);
+
+    protected abstract void sendStatelessForward();
+
+    // ---------------------------------------------------------------- getters ($ variables)
+
+    /** The full JAIN-SIP request, for anything the typed getters do not cover. Edits go on the wire. */
+    public final Request request() {
+        return request;
+    }
+
+    /** Where the request came from (transport and remote address). */
+    public final Flow source() {
+        return source;
+    }
+
+    /** {@code $rm}: the method. */
+    public final String method() {
+        return request.getMethod();
+    }
+
+    public final boolean isMethod(String method) {
+        return request.getMethod().equalsIgnoreCase(method);
+    }
+
+    /** {@code $ru}: the Request-URI. */
+    public final String requestUri() {
+        return request.getRequestURI().toString();
+    }
+
+    /** {@code $rU}: user part of the Request-URI, or null. */
+    public final String requestUser() {
+        return user(request.getRequestURI());
+    }
+
+    /** {@code $rd}: host part of the Request-URI, or null for a non-SIP URI. */
+    public final String requestDomain() {
+        return host(request.getRequestURI());
+    }
+
+    /** {@code $fu}: the From URI. */
+    public final String fromUri() {
+        return uriOf(FromHeader.NAME);
+    }
+
+    /** {@code $fU}: user part of the From URI. */
+    public final String fromUser() {
+        return user(addressUri(FromHeader.NAME));
+    }
+
+    /** {@code $fd}: host part of the From URI. */
+    public final String fromDomain() {
+        return host(addressUri(FromHeader.NAME));
+    }
+
+    /** {@code $tu}: the To URI. */
+    public final String toUri() {
+        return uriOf(ToHeader.NAME);
+    }
+
+    /** {@code $tU}: user part of the To URI. */
+    public final String toUser() {
+        return user(addressUri(ToHeader.NAME));
+    }
+
+    /** True when To carries a tag: the request is inside a dialog. */
+    public final boolean hasToTag() {
+        ToHeader to = (ToHeader) request.getHeader(ToHeader.NAME);
+        return to != null && to.getTag() != null && !to.getTag().isEmpty();
+    }
+
+    /** {@code $si}: source IP address. */
+    public final String sourceIp() {
+        return source.remote().getAddress().getHostAddress();
+    }
+
+    /** {@code $sp}: source port. */
+    public final int sourcePort() {
+        return source.remote().getPort();
+    }
+
+    /** {@code $pr}: the transport the request arrived on. */
+    public final TransportType protocol() {
+        return source.type();
+    }
+
+    /** {@code $ci}: the Call-ID. */
+    public final String callId() {
+        CallIdHeader h = (CallIdHeader) request.getHeader(CallIdHeader.NAME);
+        return h == null ? null : h.getCallId();
+    }
+
+    /** {@code $ua}: the User-Agent, or null. */
+    public final String userAgent() {
+        UserAgentHeader h = (UserAgentHeader) request.getHeader(UserAgentHeader.NAME);
+        if (h == null) {
+            return null;
+        }
+        String s = h.toString();
+        int colon = s.indexOf(':');
+        return s.substring(colon + 1).trim();
+    }
+
+    /** {@code $cs}: the CSeq number. */
+    public final long cseq() {
+        CSeqHeader h = (CSeqHeader) request.getHeader(CSeqHeader.NAME);
+        return h == null ? -1 : h.getSeqNumber();
+    }
+
+    /** {@code $du}: the destination URI set by the route, or null. */
+    public final String destination() {
+        return destination;
+    }
+
+    // ---------------------------------------------------------------- headers
+
+    /** Value of the first header with this name (compact forms accepted), or null. */
+    public final String header(String name) {
+        Header h = request.getHeader(name);
+        return h == null ? null : headerValue(h);
+    }
+
+    /** Values of every header with this name, in order. */
+    public final List<String> headers(String name) {
+        List<String> out = new ArrayList<>();
+        ListIterator<?> it = request.getHeaders(name);
+        while (it.hasNext()) {
+            out.add(headerValue((Header) it.next()));
+        }
+        return out;
+    }
+
+    public final boolean hasHeader(String name) {
+        return request.getHeader(name) != null;
+    }
+
+    /** Appends a header ({@code append_hf}). */
+    public final void addHeader(String name, String value) {
+        try {
+            request.addHeader(headerFactory().createHeader(name, value));
+        } catch (ParseException e) {
+            throw new IllegalArgumentException("not a valid " + name + " header value: " + value, e);
+        }
+    }
+
+    /** Removes every header with this name ({@code remove_hf}). */
+    public final void removeHeader(String name) {
+        request.removeHeader(name);
+    }
+
+    // ---------------------------------------------------------------- rewrites
+
+    /** Sets the Request-URI ({@code $ru = ...}). */
+    public final void setRequestUri(String uri) {
+        request.setRequestURI(parseUri(uri));
+    }
+
+    /** Replaces the host of a SIP Request-URI ({@code rewritehost} / {@code $rd = ...}). */
+    public final void rewriteHost(String host) {
+        try {
+            sipRequestUri().setHost(host);
+        } catch (ParseException e) {
+            throw new IllegalArgumentException("not a valid host: " + host, e);
+        }
+    }
+
+    /** Replaces the host and port of a SIP Request-URI ({@code rewritehostport}). */
+    public final void rewriteHostPort(String host, int port) {
+        SipURI u = sipRequestUri();
+        try {
+            u.setHost(host);
+        } catch (ParseException e) {
+            throw new IllegalArgumentException("not a valid host: " + host, e);
+        }
+        u.setPort(port);
+    }
+
+    /** Replaces the user of a SIP Request-URI ({@code $rU = ...}). */
+    public final void rewriteUser(String user) {
+        try {
+            sipRequestUri().setUser(user);
+        } catch (ParseException e) {
+            throw new IllegalArgumentException("not a valid user: " + user, e);
+        }
+    }
+
+    /** Sets the next hop without touching the Request-URI ({@code $du}, {@code setdsturi}). Null clears it. */
+    public final void setDestination(String uri) {
+        if (uri != null) {
+            URI parsed = parseUri(uri);
+            if (!(parsed instanceof SipURI)) {
+                throw new IllegalArgumentException("destination must be a sip: or sips: URI, got " + uri);
+            }
+        }
+        this.destination = uri;
+    }
+
+    // ---------------------------------------------------------------- helpers for subclasses and getters
+
+    protected abstract javax.sip.header.HeaderFactory headerFactory();
+
+    protected abstract javax.sip.address.AddressFactory addressFactory();
+
+    private SipURI sipRequestUri() {
+        if (request.getRequestURI() instanceof SipURI u) {
+            return u;
+        }
+        throw new IllegalStateException("Request-URI is not a SIP URI: " + request.getRequestURI());
+    }
+
+    private URI parseUri(String uri) {
+        try {
+            return addressFactory().createURI(uri);
+        } catch (ParseException e) {
+            throw new IllegalArgumentException("not a valid URI: " + uri, e);
+        }
+    }
+
+    private URI addressUri(String headerName) {
+        Header h = request.getHeader(headerName);
+        if (h instanceof HeaderAddress ha) {
+            Address a = ha.getAddress();
+            return a == null ? null : a.getURI();
+        }
+        return null;
+    }
+
+    private String uriOf(String headerName) {
+        URI u = addressUri(headerName);
+        return u == null ? null : u.toString();
+    }
+
+    private static String user(URI uri) {
+        return uri instanceof SipURI s ? s.getUser() : null;
+    }
+
+    private static String host(URI uri) {
+        return uri instanceof SipURI s ? s.getHost() : null;
+    }
+
+    private static String headerValue(Header h) {
+        String s = h.toString();
+        int colon = s.indexOf(':');
+        return s.substring(colon + 1).trim();
+    }
+}

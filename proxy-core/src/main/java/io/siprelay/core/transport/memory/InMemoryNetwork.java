@@ -1,0 +1,114 @@
+package io.siprelay.core.transport.memory;
+
+import io.siprelay.core.transport.TransportType;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+/**
+ * A network in one JVM: transports bound to made-up addresses exchange whole messages through a FIFO of packets in
+ * flight. Nothing moves until {@link #runUntilIdle()} delivers, on the caller's thread, so a test decides when the
+ * network runs and every run is deterministic. Like UDP, a datagram to an address nobody is bound to is lost; like
+ * TCP, a stream send to such an address fails with "connection refused".
+ */
+public final class InMemoryNetwork {
+
+    private final Map<Key, InMemoryTransport> bound = new ConcurrentHashMap<>();
+    private final ArrayDeque<Packet> inFlight = new ArrayDeque<>();
+    private volatile Predicate<byte[]> lossFilter = p -> false;
+    private long delivered;
+    private long lost;
+
+    /** Creates a transport on this network (bind happens at {@code start}). */
+    public InMemoryTransport transport(TransportType type, String host, int port) {
+        return new InMemoryTransport(this, type, address(host, port));
+    }
+
+    /**
+     * Loses every packet (of any transport) for which {@code filter} is true, until replaced; for testing
+     * retransmissions. Loss on a stream transport is unrealistic: use it with UDP transports.
+     */
+    public void loseWhere(Predicate<byte[]> filter) {
+        this.lossFilter = filter == null ? p -> false : filter;
+    }
+
+    /** Delivers packets in flight, including those sent while delivering, until none is left. */
+    public void runUntilIdle() {
+        int guard = 0;
+        while (true) {
+            Packet p;
+            synchronized (inFlight) {
+                p = inFlight.poll();
+            }
+            if (p == null) {
+                return;
+            }
+            if (++guard > 1_000_000) {
+                throw new IllegalStateException("in-memory network did not settle after 1,000,000 packets: a loop?");
+            }
+            InMemoryTransport to = bound.get(new Key(p.type, p.to));
+            if (to == null || lossFilter.test(p.data)) {
+                lost++;
+                continue;
+            }
+            delivered++;
+            to.deliver(p.from, p.data);
+        }
+    }
+
+    /** Packets waiting for delivery. */
+    public int pending() {
+        synchronized (inFlight) {
+            return inFlight.size();
+        }
+    }
+
+    public long delivered() {
+        return delivered;
+    }
+
+    public long lost() {
+        return lost;
+    }
+
+    // ---------------------------------------------------------------- used by InMemoryTransport
+
+    void bind(InMemoryTransport t) {
+        Key k = new Key(t.type(), t.localAddress());
+        if (bound.putIfAbsent(k, t) != null) {
+            throw new IllegalStateException("address already in use: " + t.type() + " " + t.localAddress());
+        }
+    }
+
+    void unbind(InMemoryTransport t) {
+        bound.remove(new Key(t.type(), t.localAddress()), t);
+    }
+
+    boolean isBound(TransportType type, InetSocketAddress address) {
+        return bound.containsKey(new Key(type, address));
+    }
+
+    void enqueue(TransportType type, InetSocketAddress from, InetSocketAddress to, byte[] data) {
+        synchronized (inFlight) {
+            inFlight.add(new Packet(type, from, to, data.clone()));
+        }
+    }
+
+    static InetSocketAddress address(String host, int port) {
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("in-memory addresses must be IP literals, got " + host, e);
+        }
+    }
+
+    private record Key(TransportType type, InetSocketAddress address) {
+    }
+
+    private record Packet(TransportType type, InetSocketAddress from, InetSocketAddress to, byte[] data) {
+    }
+}
