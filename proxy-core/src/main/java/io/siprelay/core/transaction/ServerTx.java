@@ -220,7 +220,7 @@ final class ServerTx implements ServerTransaction {
 
     private void record(SipMessage response) {
         lastResponse = response;
-        lastResponseBytes = layer.codec.encode(response.message());
+        lastResponseBytes = Wire.encode(layer.codec, response.message());
         lastResponseToTag = TransactionLayer.toTag(response);
     }
 
