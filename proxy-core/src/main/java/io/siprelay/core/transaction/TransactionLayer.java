@@ -195,8 +195,28 @@ public final class TransactionLayer implements AutoCloseable {
      */
     TxTimer arm(String callId, long delayMillis, Consumer<TxTimer> handler) {
         TxTimer t = new TxTimer();
-        t.clockTimer = clock.schedule(delayMillis,
-                () -> executor.execute(callId, KeyedExecutor.Admission.IN_PROGRESS, () -> handler.accept(t)));
+        Runnable onLane = () -> handler.accept(t);
+        Runnable fire = new Runnable() {
+            @Override
+            public void run() {
+                if (!t.isLive()) {
+                    return;
+                }
+                if (!executor.execute(callId, KeyedExecutor.Admission.IN_PROGRESS, onLane)) {
+                    // the lane is completely full: a lost timer would leak the transaction, so try again shortly
+                    LOG.debug("timer task for call {} refused by the executor; retrying in {} ms", callId,
+                            timers.t1Millis());
+                    synchronized (t) {
+                        if (t.isLive()) {
+                            t.clockTimer = clock.schedule(timers.t1Millis(), this);
+                        }
+                    }
+                }
+            }
+        };
+        synchronized (t) {
+            t.clockTimer = clock.schedule(delayMillis, fire);
+        }
         return t;
     }
 
@@ -281,8 +301,12 @@ public final class TransactionLayer implements AutoCloseable {
 
         void cancel() {
             cancelled = true;
-            if (clockTimer != null) {
-                clockTimer.cancel();
+            SipClock.Timer ct;
+            synchronized (this) {
+                ct = clockTimer;
+            }
+            if (ct != null) {
+                ct.cancel();
             }
         }
 
