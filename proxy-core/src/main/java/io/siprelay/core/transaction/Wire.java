@@ -38,6 +38,9 @@ final class Wire {
             return text.getBytes(StandardCharsets.UTF_8);
         }
         int end = text.indexOf("\r\n\r\n");
+        if (end < 0) {
+            return text.getBytes(StandardCharsets.UTF_8);
+        }
         byte[] head = text.substring(0, end + 4).getBytes(StandardCharsets.UTF_8);
         byte[] out = new byte[head.length + body.length];
         System.arraycopy(head, 0, out, 0, head.length);
