@@ -5,6 +5,19 @@ import io.siprelay.core.codec.SipCodec;
 import io.siprelay.core.codec.SipMessage;
 import io.siprelay.core.concurrent.KeyedExecutor;
 import io.siprelay.core.transport.Flow;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
+import javax.sip.header.FromHeader;
+import javax.sip.header.ToHeader;
+import javax.sip.header.ViaHeader;
+import javax.sip.message.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The RFC 3261 §17 transaction layer: tables of client and server transactions, matching (§17.1.3, §17.2.3 and the
@@ -13,8 +26,29 @@ import io.siprelay.core.transport.Flow;
  */
 public final class TransactionLayer implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(TransactionLayer.class);
+
+    /** RFC 3261 §8.1.1.7: branches starting with this were built by RFC 3261 elements and are unique. */
+    static final String MAGIC_COOKIE = "z9hG4bK";
+
+    final SipCodec codec;
+    final SipClock clock;
+    final KeyedExecutor executor;
+    final TimerSettings timers;
+
+    private final ConcurrentMap<String, ServerTx> servers = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, ClientTx> clients = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
     public TransactionLayer(SipCodec codec, SipClock clock, KeyedExecutor executor, TimerSettings timers) {
-        throw new UnsupportedOperationException("transaction layer lands in its own commit");
+        this.codec = Objects.requireNonNull(codec, "codec");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.executor = Objects.requireNonNull(executor, "executor");
+        this.timers = Objects.requireNonNull(timers, "timers");
+    }
+
+    public TimerSettings timerSettings() {
+        return timers;
     }
 
     /**
@@ -23,17 +57,53 @@ public final class TransactionLayer implements AutoCloseable {
      * A CANCEL is not absorbed unless it is a retransmission of a CANCEL already answered.
      */
     public boolean absorb(SipMessage request, Flow source) {
-        throw new UnsupportedOperationException();
+        ServerTx tx = matchServer(request);
+        if (tx == null) {
+            return false;
+        }
+        if (Request.ACK.equals(request.method())) {
+            return tx.onAck();
+        }
+        return tx.onRetransmission();
     }
 
     /** Creates and registers a server transaction for a new request (never for ACK). */
     public ServerTransaction createServer(SipMessage request, Flow source) {
-        throw new UnsupportedOperationException();
+        Objects.requireNonNull(source, "source");
+        if (!request.isRequest()) {
+            throw new IllegalArgumentException("not a request: " + request.statusCode());
+        }
+        if (Request.ACK.equals(request.method())) {
+            throw new IllegalArgumentException("ACK never creates a server transaction");
+        }
+        ensureOpen();
+        String key = serverKey(request, request.method());
+        if (key == null) {
+            throw new IllegalArgumentException("request without a top Via cannot start a transaction");
+        }
+        ServerTx created = new ServerTx(this, key, request, source);
+        ServerTx existing = servers.putIfAbsent(key, created);
+        if (existing != null) {
+            LOG.debug("createServer for an existing transaction {}: returning it", key);
+            return existing;
+        }
+        return created;
     }
 
     /** The INVITE server transaction a CANCEL refers to (RFC 3261 §9.2), or null. */
     public ServerTransaction findInviteServer(SipMessage cancel) {
-        throw new UnsupportedOperationException();
+        String key = serverKey(cancel, Request.INVITE);
+        if (key == null) {
+            return null;
+        }
+        ServerTx tx = servers.get(key);
+        if (tx == null || tx.state() == TransactionState.TERMINATED) {
+            return null;
+        }
+        if (tx.rfc2543 && !Objects.equals(toTag(cancel), toTag(tx.request()))) {
+            return null;
+        }
+        return tx;
     }
 
     /**
@@ -41,7 +111,20 @@ public final class TransactionLayer implements AutoCloseable {
      * the response was absorbed as a retransmission); false means no transaction: a stateless proxy may forward it.
      */
     public boolean onResponse(SipMessage response, Flow source) {
-        throw new UnsupportedOperationException();
+        if (response.isRequest()) {
+            throw new IllegalArgumentException("not a response: " + response.method());
+        }
+        String branch = response.topViaBranch();
+        String method = response.cseqMethod();
+        if (branch == null || method == null) {
+            return false;
+        }
+        ClientTx tx = clients.get(clientKey(branch, method));
+        if (tx == null) {
+            return false;
+        }
+        tx.onResponse(response);
+        return true;
     }
 
     /**
@@ -49,18 +132,186 @@ public final class TransactionLayer implements AutoCloseable {
      * RFC 3261 branch. ACK is never sent this way.
      */
     public ClientTransaction sendRequest(SipMessage request, Flow destination, ClientTransactionListener listener) {
-        throw new UnsupportedOperationException();
+        Objects.requireNonNull(destination, "destination");
+        Objects.requireNonNull(listener, "listener");
+        if (!request.isRequest()) {
+            throw new IllegalArgumentException("not a request: " + request.statusCode());
+        }
+        if (Request.ACK.equals(request.method())) {
+            throw new IllegalArgumentException("ACK is never sent in a client transaction");
+        }
+        String branch = request.topViaBranch();
+        if (branch == null || !branch.startsWith(MAGIC_COOKIE)) {
+            throw new IllegalArgumentException("request needs a top Via with an RFC 3261 branch, got " + branch);
+        }
+        if (request.callId() == null || request.cseqMethod() == null) {
+            throw new IllegalArgumentException("request needs Call-ID and CSeq");
+        }
+        ensureOpen();
+        String key = clientKey(branch, request.method());
+        ClientTx tx = new ClientTx(this, key, request, destination, listener);
+        if (clients.putIfAbsent(key, tx) != null) {
+            throw new IllegalStateException("a client transaction with branch " + branch + " and method "
+                    + request.method() + " already exists");
+        }
+        tx.start();
+        return tx;
     }
 
     public int serverTransactionCount() {
-        throw new UnsupportedOperationException();
+        return servers.size();
     }
 
     public int clientTransactionCount() {
-        throw new UnsupportedOperationException();
+        return clients.size();
     }
 
+    /** Cancels every timer and forgets every transaction. Listeners are not told. */
     @Override
     public void close() {
+        closed = true;
+        List<ServerTx> s = new ArrayList<>(servers.values());
+        List<ClientTx> c = new ArrayList<>(clients.values());
+        servers.clear();
+        clients.clear();
+        s.forEach(ServerTx::shutdown);
+        c.forEach(ClientTx::shutdown);
+    }
+
+    // ---- internals shared with the transaction classes ----
+
+    void removeServer(ServerTx tx) {
+        servers.remove(tx.key, tx);
+    }
+
+    void removeClient(ClientTx tx) {
+        clients.remove(tx.key, tx);
+    }
+
+    /**
+     * Arms a timer whose handler runs on the call's lane and receives its own handle. The transaction cancels the
+     * handle on state changes; the handler must check, under the transaction's lock, that the handle is still the
+     * current one and {@link TxTimer#isLive()}, since a cancel can race with a task already queued.
+     */
+    TxTimer arm(String callId, long delayMillis, Consumer<TxTimer> handler) {
+        TxTimer t = new TxTimer();
+        Runnable onLane = () -> handler.accept(t);
+        Runnable fire = new Runnable() {
+            @Override
+            public void run() {
+                if (!t.isLive()) {
+                    return;
+                }
+                if (!executor.execute(callId, KeyedExecutor.Admission.IN_PROGRESS, onLane)) {
+                    // the lane is completely full: a lost timer would leak the transaction, so try again shortly
+                    LOG.debug("timer task for call {} refused by the executor; retrying in {} ms", callId,
+                            timers.t1Millis());
+                    synchronized (t) {
+                        if (t.isLive()) {
+                            t.clockTimer = clock.schedule(timers.t1Millis(), this);
+                        }
+                    }
+                }
+            }
+        };
+        synchronized (t) {
+            t.clockTimer = clock.schedule(delayMillis, fire);
+        }
+        return t;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("transaction layer is closed");
+        }
+    }
+
+    private ServerTx matchServer(SipMessage request) {
+        String method = request.method();
+        boolean ack = Request.ACK.equals(method);
+        String key = serverKey(request, ack ? Request.INVITE : method);
+        if (key == null) {
+            return null;
+        }
+        ServerTx tx = servers.get(key);
+        if (tx == null) {
+            return null;
+        }
+        if (tx.rfc2543) {
+            // RFC 3261 §17.2.3: To tags take part in 2543 matching; an ACK's To tag is the one of our response
+            String expected = ack ? tx.lastResponseToTag() : toTag(tx.request());
+            if (!Objects.equals(toTag(request), expected)) {
+                return null;
+            }
+        }
+        return tx;
+    }
+
+    /**
+     * The server table key for a request, with {@code method} standing for the request's own (INVITE for an ACK or a
+     * CANCEL being matched to its INVITE). RFC 3261 branches key on branch + sent-by + method; others on the RFC 2543
+     * fields (Request-URI, From tag, Call-ID, CSeq number, top Via, method; the To tag is checked after lookup).
+     */
+    static String serverKey(SipMessage request, String method) {
+        ViaHeader via = request.topVia();
+        if (via == null) {
+            return null;
+        }
+        String branch = via.getBranch();
+        String m = method.toUpperCase(Locale.ROOT);
+        if (isRfc3261Branch(branch)) {
+            return "3261|" + branch + '|' + sentBy(via) + '|' + m;
+        }
+        Request r = request.request();
+        return "2543|" + r.getRequestURI() + '|' + fromTag(request) + '|' + request.callId() + '|' + request.cseq()
+                + '|' + via.getTransport() + '|' + sentBy(via) + '|' + branch + '|' + m;
+    }
+
+    static boolean isRfc3261Branch(String branch) {
+        return branch != null && branch.regionMatches(true, 0, MAGIC_COOKIE, 0, MAGIC_COOKIE.length());
+    }
+
+    static String clientKey(String branch, String method) {
+        return branch + '|' + method.toUpperCase(Locale.ROOT);
+    }
+
+    private static String sentBy(ViaHeader via) {
+        String host = via.getHost() == null ? "" : via.getHost().toLowerCase(Locale.ROOT);
+        int port = via.getPort();
+        if (port <= 0) {
+            port = "TLS".equalsIgnoreCase(via.getTransport()) ? 5061 : 5060;
+        }
+        return host + ':' + port;
+    }
+
+    static String toTag(SipMessage m) {
+        ToHeader to = (ToHeader) m.message().getHeader(ToHeader.NAME);
+        return to == null ? null : to.getTag();
+    }
+
+    private static String fromTag(SipMessage m) {
+        FromHeader from = (FromHeader) m.message().getHeader(FromHeader.NAME);
+        return from == null ? null : from.getTag();
+    }
+
+    /** A timer handle: cancelled on state changes, checked by the handler before it acts. */
+    static final class TxTimer {
+        private SipClock.Timer clockTimer;
+        private volatile boolean cancelled;
+
+        void cancel() {
+            cancelled = true;
+            SipClock.Timer ct;
+            synchronized (this) {
+                ct = clockTimer;
+            }
+            if (ct != null) {
+                ct.cancel();
+            }
+        }
+
+        boolean isLive() {
+            return !cancelled;
+        }
     }
 }
