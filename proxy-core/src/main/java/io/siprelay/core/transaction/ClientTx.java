@@ -63,7 +63,7 @@ final class ClientTx implements ClientTransaction {
         this.reliable = flow.type().isReliable();
         this.callId = request.callId();
         this.branch = request.topViaBranch();
-        this.requestBytes = Wire.encode(layer.codec, request.message());
+        this.requestBytes = layer.codec.encode(request.message());
         this.state = invite ? TransactionState.CALLING : TransactionState.TRYING;
     }
 
@@ -134,7 +134,7 @@ final class ClientTx implements ClientTransaction {
                             state = TransactionState.COMPLETED;
                             cancel(timerA);
                             cancel(timerB);
-                            ackBytes = Wire.encode(layer.codec, buildAck(response));
+                            ackBytes = layer.codec.encode(buildAck(response));
                             failed = transmit(ackBytes);
                             if (failed != null) {
                                 terminate();

@@ -220,7 +220,7 @@ final class ServerTx implements ServerTransaction {
 
     private void record(SipMessage response) {
         lastResponse = response;
-        lastResponseBytes = Wire.encode(layer.codec, response.message());
+        lastResponseBytes = layer.codec.encode(response.message());
         lastResponseToTag = TransactionLayer.toTag(response);
     }
 
