@@ -282,6 +282,55 @@ class TcpTransportTest {
     }
 
     @Test
+    void slowReaderFillsTheWriteQueueThenDrainsInOrder() throws Exception {
+        start(TransportOptions.builder().maxHeaderBytes(512).maxMessageBytes(1024).maxWriteQueueBytes(4096).build());
+        Socket c = new Socket();
+        cleanup.add(c);
+        c.setReceiveBufferSize(4096);
+        c.connect(transport.localAddress(), 5_000);
+        c.setSoTimeout(5_000);
+        write(c, msg("OPTIONS sip:a SIP/2.0", ""));
+        InetSocketAddress source = next().source();
+        int sent = 0;
+        IOException full = null;
+        while (full == null && sent < 100_000) {
+            String m = msg("SIP/2.0 200 OK", String.format("%06d", sent) + "p".repeat(900));
+            try {
+                transport.send(source, m.getBytes(US_ASCII));
+                sent++;
+            } catch (IOException e) {
+                full = e;
+            }
+        }
+        assertThat(full).as("write queue limit reached").isNotNull().hasMessageContaining("full");
+        for (int i = 0; i < sent; i++) {
+            String m = msg("SIP/2.0 200 OK", String.format("%06d", i) + "p".repeat(900));
+            assertThat(read(c, m.length())).isEqualTo(m);
+        }
+        assertThat(transport.connectionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void worksOnIpv6LoopbackWhenAvailable() throws Exception {
+        InetAddress v6 = InetAddress.getByName("::1");
+        try (ServerSocket probe = new ServerSocket(0, 1, v6)) {
+            assertThat(probe.getLocalPort()).isPositive();
+        } catch (IOException e) {
+            return; // no IPv6 on this host
+        }
+        transport = new TcpTransport(new InetSocketAddress(v6, 0));
+        transport.start((t, source, message) -> received.add(new Received(source, new String(message, US_ASCII))));
+        Socket c = new Socket(v6, transport.localAddress().getPort());
+        cleanup.add(c);
+        c.setSoTimeout(5_000);
+        write(c, msg("OPTIONS sip:v6 SIP/2.0", ""));
+        Received r = next();
+        assertThat(r.source().getAddress()).isEqualTo(v6);
+        transport.send(r.source(), "\r\n".getBytes(US_ASCII));
+        assertThat(read(c, 2)).isEqualTo("\r\n");
+    }
+
+    @Test
     void connectFailureIsReportedOrDropped() throws Exception {
         start();
         int closedPort;
