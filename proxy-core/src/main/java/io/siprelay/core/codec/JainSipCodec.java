@@ -52,8 +52,18 @@ final class JainSipCodec implements SipCodec {
 
     @Override
     public SipMessage parse(byte[] data) throws SipParseException {
+        return guarded(() -> doParse(data));
+    }
+
+    /** A parse step that may throw anything. */
+    interface ParseStep {
+        SipMessage run() throws SipParseException;
+    }
+
+    /** Runs a parse step so that only {@link SipParseException} (or OutOfMemoryError) can leave it. */
+    static SipMessage guarded(ParseStep step) throws SipParseException {
         try {
-            return doParse(data);
+            return step.run();
         } catch (SipParseException e) {
             throw e;
         } catch (OutOfMemoryError e) {
