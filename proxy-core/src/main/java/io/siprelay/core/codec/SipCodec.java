@@ -32,6 +32,14 @@ public interface SipCodec {
         return new JainSipCodec(limits);
     }
 
+    /**
+     * @param supportedOptionTags option tags this proxy supports in Proxy-Require; a request requiring any other is
+     *                            refused with 420 (see {@link SipParseException#unsupportedOptionTags()})
+     */
+    static SipCodec create(SipLimits limits, java.util.Set<String> supportedOptionTags) {
+        return new JainSipCodec(limits, supportedOptionTags);
+    }
+
     static SipCodec create() {
         return new JainSipCodec(SipLimits.defaults());
     }

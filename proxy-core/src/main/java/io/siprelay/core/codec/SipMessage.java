@@ -64,9 +64,13 @@ public final class SipMessage {
         throw new IllegalStateException("not a response: " + firstLine());
     }
 
-    /** Request method, or for a response the CSeq method. */
+    /**
+     * Request method, or for a response the CSeq method. For a request whose request line could not be parsed (only
+     * seen on {@link SipParseException#partial()}) this is the CSeq method.
+     */
     public String method() {
-        return message instanceof Request r ? r.getMethod() : cseqMethod;
+        String m = message instanceof Request r ? r.getMethod() : null;
+        return m != null ? m : cseqMethod;
     }
 
     /** Status code of a response, 0 for a request. */
