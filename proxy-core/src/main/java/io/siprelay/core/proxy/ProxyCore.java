@@ -133,7 +133,15 @@ public final class ProxyCore implements InboundHandler {
         if (e.canReply() && !Request.ACK.equals(e.partial().method())) {
             stats.badRequestReplies.increment();
             LOG.debug("rejecting a request from {}: {} {}", flow, e.statusCode(), e.reason());
-            statelessReply(flow, e.partial(), e.statusCode(), e.reason(), r -> { });
+            statelessReply(flow, e.partial(), e.statusCode(), e.reason(), r -> {
+                for (String tag : e.unsupportedOptionTags()) { // RFC 3261 §16.3 step 5: 420 lists them
+                    try {
+                        r.addHeader(codec.headerFactory().createUnsupportedHeader(tag));
+                    } catch (java.text.ParseException ignored) {
+                        // a tag that does not parse cannot be listed; the 420 still goes out
+                    }
+                }
+            });
         } else {
             LOG.debug("dropped a malformed message from {}: {}", flow, e.getMessage());
         }
