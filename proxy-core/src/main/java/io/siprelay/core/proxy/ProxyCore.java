@@ -132,6 +132,7 @@ public final class ProxyCore implements InboundHandler {
         stats.parseErrors.increment();
         if (e.canReply() && !Request.ACK.equals(e.partial().method())) {
             stats.badRequestReplies.increment();
+            ViaAddressing.stampArrival(e.partial().topVia(), flow.remote()); // the reply goes where it came from
             LOG.debug("rejecting a request from {}: {} {}", flow, e.statusCode(), e.reason());
             statelessReply(flow, e.partial(), e.statusCode(), e.reason(), r -> {
                 for (String tag : e.unsupportedOptionTags()) { // RFC 3261 §16.3 step 5: 420 lists them

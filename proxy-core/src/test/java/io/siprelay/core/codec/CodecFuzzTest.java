@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * Bounded fuzzing of {@link SipCodec#parse(byte[])}: whatever the bytes, parse returns a message or throws
  * {@link SipParseException}, nothing else, and returns promptly. About 3,000 tries in all.
  */
-class CodecFuzzTest {
+public class CodecFuzzTest {
 
     private static final SipCodec CODEC = SipCodec.create();
     private static final List<byte[]> CORPUS = Rfc4475Corpus.allMessages();
@@ -73,10 +73,15 @@ class CodecFuzzTest {
         return Combinators.combine(prefix, junk).as(String::concat);
     }
 
-    enum Mutation { FLIP, TRUNCATE, DUP_LINE, DROP_LINE, HUGE_NUMBER, NEST, SWAP_LINES }
+    public enum Mutation { FLIP, TRUNCATE, DUP_LINE, DROP_LINE, HUGE_NUMBER, NEST, SWAP_LINES }
 
     @Provide
     Arbitrary<byte[]> mutants() {
+        return mutantsOfCorpus();
+    }
+
+    /** Mutations of the RFC 4475 messages; shared with the whole-pipeline fuzz test. */
+    public static Arbitrary<byte[]> mutantsOfCorpus() {
         Arbitrary<Integer> which = Arbitraries.integers().between(0, CORPUS.size() - 1);
         Arbitrary<List<Mutation>> ops = Arbitraries.of(Mutation.class).list().ofMinSize(1).ofMaxSize(4);
         Arbitrary<Long> seed = Arbitraries.longs();

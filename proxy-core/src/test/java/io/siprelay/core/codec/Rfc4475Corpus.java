@@ -8,13 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Reads the RFC 4475 corpus from the test classpath ({@code rfc4475/}). Bytes are never altered. */
-final class Rfc4475Corpus {
+public final class Rfc4475Corpus {
 
-    record Row(String file, String section, String title, String expected, String note) {}
+    public record Row(String file, String section, String title, String expected, String note) {}
 
     private Rfc4475Corpus() {}
 
-    static List<Row> manifest() {
+    public static List<Row> manifest() {
         String text = new String(bytes("MANIFEST.tsv"), StandardCharsets.UTF_8);
         List<Row> rows = new ArrayList<>();
         String[] lines = text.split("\n");
@@ -29,7 +29,7 @@ final class Rfc4475Corpus {
         return rows;
     }
 
-    static byte[] bytes(String name) {
+    public static byte[] bytes(String name) {
         try (InputStream in = Rfc4475Corpus.class.getResourceAsStream("/rfc4475/" + name)) {
             if (in == null) {
                 throw new IllegalStateException("missing test resource rfc4475/" + name);
@@ -41,7 +41,7 @@ final class Rfc4475Corpus {
     }
 
     /** Every message of the manifest, in manifest order. */
-    static List<byte[]> allMessages() {
+    public static List<byte[]> allMessages() {
         List<byte[]> out = new ArrayList<>();
         for (Row r : manifest()) {
             out.add(bytes(r.file()));

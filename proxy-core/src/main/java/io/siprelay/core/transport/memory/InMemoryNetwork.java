@@ -20,6 +20,7 @@ public final class InMemoryNetwork {
     private final Map<Key, InMemoryTransport> bound = new ConcurrentHashMap<>();
     private final ArrayDeque<Packet> inFlight = new ArrayDeque<>();
     private volatile Predicate<byte[]> lossFilter = p -> false;
+    private java.util.List<Packet> capture;
     private long delivered;
     private long lost;
 
@@ -93,8 +94,37 @@ public final class InMemoryNetwork {
     }
 
     void enqueue(TransportType type, InetSocketAddress from, InetSocketAddress to, byte[] data) {
+        Packet p = new Packet(type, from, to, data.clone());
         synchronized (inFlight) {
-            inFlight.add(new Packet(type, from, to, data.clone()));
+            inFlight.add(p);
+            if (capture != null) {
+                capture.add(p);
+            }
+        }
+    }
+
+    /** From now on, records every packet sent (whether or not anyone receives it), like a packet capture. */
+    public void startCapture() {
+        synchronized (inFlight) {
+            capture = new java.util.ArrayList<>();
+        }
+    }
+
+    /** Packets sent from {@code host:port} since {@link #startCapture()}, in order; the capture is then cleared. */
+    public java.util.List<Packet> takeCaptured(String host, int port) {
+        InetSocketAddress from = address(host, port);
+        synchronized (inFlight) {
+            if (capture == null) {
+                throw new IllegalStateException("startCapture() first");
+            }
+            java.util.List<Packet> out = new java.util.ArrayList<>();
+            for (Packet p : capture) {
+                if (p.from().equals(from)) {
+                    out.add(p);
+                }
+            }
+            capture.clear();
+            return out;
         }
     }
 
@@ -109,6 +139,11 @@ public final class InMemoryNetwork {
     private record Key(TransportType type, InetSocketAddress address) {
     }
 
-    private record Packet(TransportType type, InetSocketAddress from, InetSocketAddress to, byte[] data) {
+    /** One message on the wire. */
+    public record Packet(TransportType type, InetSocketAddress from, InetSocketAddress to, byte[] data) {
+
+        public String text() {
+            return new String(data, java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 }
