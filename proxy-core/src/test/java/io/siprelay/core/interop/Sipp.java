@@ -1,0 +1,371 @@
+package io.siprelay.core.interop;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Runs SIPp (Debian package {@code sip-tester}) as a child process against a proxy on 127.0.0.1, always in the
+ * foreground and always bounded in time: the process is destroyed (TERM, then KILL) when the wall-clock limit passes.
+ *
+ * <p>The result carries SIPp's exit code (0: all calls succeeded, 1: at least one failed, 97/99/255/254: internal
+ * exit, no calls, fatal error, bind error) and the cumulative counters of the last line of the {@code -trace_stat}
+ * CSV, so a test can assert exact numbers.
+ *
+ * <pre>{@code
+ * Sipp.assumeInstalled();
+ * Sipp.Result r = Sipp.scenario("/sipp/options.xml").transport(Sipp.Transport.UDP).target(proxyAddress)
+ *         .calls(1000).rate(500).limit(200).run();
+ * }</pre>
+ */
+public final class Sipp {
+
+    /** SIPp transport modes used here: one socket each. */
+    public enum Transport {
+        UDP("u1"),
+        TCP("t1");
+
+        final String flag;
+
+        Transport(String flag) {
+            this.flag = flag;
+        }
+    }
+
+    /** The executable name looked up on PATH. */
+    public static final String EXECUTABLE = "sipp";
+
+    private final String scenarioResource;
+    private Transport transport = Transport.UDP;
+    private InetSocketAddress target;
+    private int calls = 1;
+    private int rate = 10;
+    private int limit = 100;
+    private Duration globalTimeout = Duration.ofSeconds(60);
+    private Duration recvTimeout = Duration.ofMillis(5000);
+    private Duration wallClockLimit = Duration.ofSeconds(90);
+    private final List<String> extraArgs = new ArrayList<>();
+
+    private Sipp(String scenarioResource) {
+        this.scenarioResource = scenarioResource;
+    }
+
+    /** A run of the scenario stored as a class-path resource (e.g. {@code /sipp/options.xml}). */
+    public static Sipp scenario(String classpathResource) {
+        return new Sipp(Objects.requireNonNull(classpathResource));
+    }
+
+    public Sipp transport(Transport t) {
+        this.transport = Objects.requireNonNull(t);
+        return this;
+    }
+
+    /** The proxy's address (SIPp's remote host). */
+    public Sipp target(InetSocketAddress proxy) {
+        this.target = Objects.requireNonNull(proxy);
+        return this;
+    }
+
+    /** {@code -m}: stop after this many calls. */
+    public Sipp calls(int n) {
+        this.calls = n;
+        return this;
+    }
+
+    /** {@code -r}: calls per second. */
+    public Sipp rate(int cps) {
+        this.rate = cps;
+        return this;
+    }
+
+    /** {@code -l}: maximum simultaneous calls. */
+    public Sipp limit(int n) {
+        this.limit = n;
+        return this;
+    }
+
+    /** {@code -timeout} (with {@code -timeout_error}): SIPp's own global limit. */
+    public Sipp globalTimeout(Duration d) {
+        this.globalTimeout = d;
+        return this;
+    }
+
+    /** {@code -recv_timeout}: a call waiting longer than this for the expected message fails. */
+    public Sipp recvTimeout(Duration d) {
+        this.recvTimeout = d;
+        return this;
+    }
+
+    /** Wall-clock bound for the child process; after it SIPp is destroyed and the result says so. */
+    public Sipp wallClockLimit(Duration d) {
+        this.wallClockLimit = d;
+        return this;
+    }
+
+    /** Further SIPp arguments, appended before the remote host. */
+    public Sipp extraArgs(String... args) {
+        Collections.addAll(extraArgs, args);
+        return this;
+    }
+
+    /** Whether an executable {@code sipp} is on PATH. */
+    public static boolean installed() {
+        return findOnPath().isPresent();
+    }
+
+    /**
+     * Skips the calling test when SIPp is missing; but when {@code SIPRELAY_INTEROP} is set (CI) a missing SIPp is
+     * a failure, so the interop tests cannot silently vanish there.
+     */
+    public static void assumeInstalled() {
+        if (installed()) {
+            return;
+        }
+        String msg = "SIPp ('" + EXECUTABLE + "') is not on PATH; install the Debian package sip-tester to run the"
+                + " interop tests";
+        if (System.getenv("SIPRELAY_INTEROP") != null) {
+            throw new AssertionError(msg + " (SIPRELAY_INTEROP is set, so this is not skipped)");
+        }
+        Assumptions.assumeTrue(false, msg);
+    }
+
+    private static java.util.Optional<Path> findOnPath() {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return java.util.Optional.empty();
+        }
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(dir, EXECUTABLE);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return java.util.Optional.of(p);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Runs SIPp to completion (or until the wall-clock limit) and collects its results. */
+    public Result run() throws IOException, InterruptedException {
+        if (target == null) {
+            throw new IllegalStateException("no target");
+        }
+        Path dir = workDirectory();
+        String fileName = Path.of(scenarioResource).getFileName().toString();
+        Path scenarioFile = dir.resolve(fileName);
+        try (InputStream in = Sipp.class.getResourceAsStream(scenarioResource)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no such resource: " + scenarioResource);
+            }
+            Files.copy(in, scenarioFile, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Path statFile = dir.resolve("stat.csv");
+        Path errorFile = dir.resolve("errors.log");
+        Path screenFile = dir.resolve("screen.log");
+        Path stdout = dir.resolve("stdout.log");
+        Path stderr = dir.resolve("stderr.log");
+        int localPort = freeLocalPort();
+
+        List<String> cmd = new ArrayList<>(List.of(
+                EXECUTABLE,
+                "-sf", scenarioFile.toString(),
+                "-t", transport.flag,
+                "-i", "127.0.0.1",
+                "-p", Integer.toString(localPort),
+                "-m", Integer.toString(calls),
+                "-r", Integer.toString(rate),
+                "-l", Integer.toString(limit),
+                "-timeout", globalTimeout.toMillis() + "ms",
+                "-timeout_error",
+                "-recv_timeout", recvTimeout.toMillis() + "ms",
+                "-nostdin",
+                "-trace_stat", "-stf", statFile.toString(), "-fd", "1",
+                "-trace_err", "-error_file", errorFile.toString(),
+                "-trace_screen", "-screen_file", screenFile.toString()));
+        cmd.addAll(extraArgs);
+        cmd.add(target.getAddress().getHostAddress() + ":" + target.getPort());
+
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile());
+        pb.environment().put("TERM", "dumb");
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        boolean timedOut = false;
+        if (!p.waitFor(wallClockLimit.toMillis(), TimeUnit.MILLISECONDS)) {
+            timedOut = true;
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
+        int exit = p.isAlive() ? Integer.MIN_VALUE : p.exitValue();
+        return new Result(cmd, dir, exit, timedOut, elapsed, lastStatLine(statFile),
+                readQuietly(errorFile), readQuietly(screenFile), readQuietly(stdout), readQuietly(stderr));
+    }
+
+    /**
+     * A fresh directory for one run: under the module's {@code target/sipp-runs} when run from Maven (kept for
+     * inspection, removed by {@code mvn clean}), else in the system temp directory.
+     */
+    private static Path workDirectory() throws IOException {
+        Path target = Path.of("target");
+        if (Files.isDirectory(target)) {
+            Path base = Files.createDirectories(target.resolve("sipp-runs"));
+            return Files.createTempDirectory(base, "sipp-").toAbsolutePath();
+        }
+        return Files.createTempDirectory("sipp-").toAbsolutePath();
+    }
+
+    /** A port free for both UDP and TCP on 127.0.0.1 right now (SIPp binds it for either transport). */
+    static int freeLocalPort() throws IOException {
+        InetAddress lo = InetAddress.getByName("127.0.0.1");
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (DatagramSocket d = new DatagramSocket(new InetSocketAddress(lo, 0))) {
+                int port = d.getLocalPort();
+                try (ServerSocket s = new ServerSocket()) {
+                    s.setReuseAddress(true);
+                    s.bind(new InetSocketAddress(lo, port));
+                    return port;
+                } catch (IOException taken) {
+                    // TCP side busy: try another
+                }
+            }
+        }
+        throw new IOException("no free local port for SIPp");
+    }
+
+    /** Header name to value of the last row of the -trace_stat CSV (empty when the file is missing). */
+    static Map<String, String> lastStatLine(Path csv) throws IOException {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (!Files.exists(csv)) {
+            return m;
+        }
+        List<String> lines = new ArrayList<>();
+        for (String l : Files.readAllLines(csv, StandardCharsets.ISO_8859_1)) {
+            if (!l.isBlank()) {
+                lines.add(l);
+            }
+        }
+        if (lines.size() < 2) {
+            return m;
+        }
+        String[] names = lines.get(0).split(";", -1);
+        String[] values = lines.get(lines.size() - 1).split(";", -1);
+        for (int i = 0; i < names.length && i < values.length; i++) {
+            if (!names[i].isEmpty()) {
+                m.put(names[i].trim(), values[i].trim());
+            }
+        }
+        return m;
+    }
+
+    private static String readQuietly(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p, StandardCharsets.ISO_8859_1) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The outcome of one SIPp run. */
+    public record Result(
+            List<String> command,
+            Path workDir,
+            int exitCode,
+            boolean timedOut,
+            Duration elapsed,
+            Map<String, String> finalStats,
+            String errorLog,
+            String screen,
+            String stdout,
+            String stderr) {
+
+        /**
+         * A cumulative counter, e.g. {@code counter("SuccessfulCall")} reads {@code SuccessfulCall(C)}; columns
+         * without a (P)/(C) pair such as {@code TotalCallCreated} are read as they are; -1 if absent.
+         */
+        public long counter(String name) {
+            String v = finalStats.getOrDefault(name + "(C)", finalStats.get(name));
+            if (v == null || v.isEmpty()) {
+                return -1;
+            }
+            return Long.parseLong(v);
+        }
+
+        public long successfulCalls() {
+            return counter("SuccessfulCall");
+        }
+
+        public long failedCalls() {
+            return counter("FailedCall");
+        }
+
+        public long retransmissions() {
+            return counter("Retransmissions");
+        }
+
+        public long totalCallsCreated() {
+            return counter("TotalCallCreated");
+        }
+
+        /** Successful calls per second of wall-clock time. */
+        public double callsPerSecond() {
+            return successfulCalls() * 1e9 / Math.max(1, elapsed.toNanos());
+        }
+
+        /** One line for the test log. */
+        public String summary(String label) {
+            return String.format(java.util.Locale.ROOT,
+                    "SIPp %s: exit=%d calls=%d successful=%d failed=%d retransmissions=%d elapsed=%d ms rate=%.1f calls/s",
+                    label, exitCode, totalCallsCreated(), successfulCalls(), failedCalls(), retransmissions(),
+                    elapsed.toMillis(), callsPerSecond());
+        }
+
+        /** Everything useful for an assertion message. */
+        public String diagnostics() {
+            StringBuilder b = new StringBuilder();
+            b.append("command: ").append(String.join(" ", command)).append('\n');
+            b.append("work dir: ").append(workDir).append('\n');
+            b.append("exit code: ").append(exitCode).append(timedOut ? " (destroyed after wall-clock limit)" : "")
+                    .append('\n');
+            b.append("final stats: ").append(finalStats).append('\n');
+            append(b, "stderr", stderr);
+            append(b, "errors", errorLog);
+            append(b, "screen", screen);
+            return b.toString();
+        }
+
+        private static void append(StringBuilder b, String name, String text) {
+            if (text == null || text.isBlank()) {
+                return;
+            }
+            String t = text.length() > 4000 ? "..." + text.substring(text.length() - 4000) : text;
+            b.append("--- ").append(name).append(" ---\n").append(t).append('\n');
+        }
+    }
+}
