@@ -8,6 +8,7 @@ import io.siprelay.core.concurrent.LaneExecutor;
 import io.siprelay.core.proxy.Listener;
 import io.siprelay.core.proxy.ProxyCore;
 import io.siprelay.core.proxy.ProxyStats;
+import io.siprelay.core.proxy.RelayTimers;
 import io.siprelay.core.route.Route;
 import io.siprelay.core.transaction.TimerSettings;
 import io.siprelay.core.transaction.TransactionLayer;
@@ -51,7 +52,8 @@ public final class SipProxy implements AutoCloseable {
         this.executor = ownsExecutor ? new LaneExecutor(b.workers, b.queueCapacity) : b.executor;
         SipCodec codec = b.codec != null ? b.codec : SipCodec.create();
         this.transactions = new TransactionLayer(codec, clock, executor, b.timers);
-        this.core = new ProxyCore(codec, executor, transactions, b.requestRoute, listeners, b.retryAfterSeconds);
+        this.core = new ProxyCore(codec, clock, executor, transactions, b.requestRoute, listeners,
+                b.retryAfterSeconds, b.relayTimers, b.aliases);
     }
 
     public static Builder builder() {
@@ -85,6 +87,11 @@ public final class SipProxy implements AutoCloseable {
 
     public ProxyStats stats() {
         return core.stats();
+    }
+
+    /** Relays (stateful transactions of the proxy core) not finished yet. */
+    public int activeRelays() {
+        return core.activeRelays();
     }
 
     public TransactionLayer transactions() {
@@ -124,6 +131,8 @@ public final class SipProxy implements AutoCloseable {
         private int workers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         private int queueCapacity = 4096;
         private int retryAfterSeconds = 5;
+        private RelayTimers relayTimers = RelayTimers.defaults();
+        private final java.util.Set<String> aliases = new java.util.LinkedHashSet<>();
 
         private Builder() {
         }
@@ -182,6 +191,18 @@ public final class SipProxy implements AutoCloseable {
                 throw new IllegalArgumentException("Retry-After must be >= 0, got " + seconds);
             }
             this.retryAfterSeconds = seconds;
+            return this;
+        }
+
+        /** fr_timer, fr_inv_timer and Timer C for relayed requests (Kamailio tm). */
+        public Builder relayTimers(RelayTimers timers) {
+            this.relayTimers = Objects.requireNonNull(timers, "timers");
+            return this;
+        }
+
+        /** Another name of this proxy (Kamailio's {@code alias}): a domain or address that {@code myself} matches. */
+        public Builder alias(String host) {
+            aliases.add(Objects.requireNonNull(host, "host"));
             return this;
         }
 

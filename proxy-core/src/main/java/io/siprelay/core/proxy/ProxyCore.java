@@ -7,6 +7,7 @@ import io.siprelay.core.concurrent.KeyedExecutor;
 import io.siprelay.core.concurrent.KeyedExecutor.Admission;
 import io.siprelay.core.route.Route;
 import io.siprelay.core.route.Step;
+import io.siprelay.core.transaction.ServerTransaction;
 import io.siprelay.core.transaction.TransactionLayer;
 import io.siprelay.core.transaction.ViaAddressing;
 import io.siprelay.core.transport.Flow;
@@ -42,18 +43,31 @@ public final class ProxyCore implements InboundHandler {
     static final String MDC_CALL_ID = "callId";
 
     private final SipCodec codec;
+    private final io.siprelay.core.clock.SipClock clock;
     private final KeyedExecutor executor;
     private final TransactionLayer transactions;
     private final Route requestRoute;
     private final List<Listener> listeners;
     private final ProxyStats stats = new ProxyStats();
     private final int retryAfterSeconds;
+    private final RelayTimers relayTimers;
+    private final java.util.Set<String> aliases;
+    private final Forwarding forwarding = new Forwarding(this);
+    /** Relays in progress, by their server transaction: where a CANCEL finds its INVITE. */
+    private final java.util.Map<ServerTransaction, ProxyTransaction> active =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final String branchPrefix;
+    private final java.util.concurrent.atomic.AtomicLong branchCounter = new java.util.concurrent.atomic.AtomicLong();
     /** Prefix of every To-tag of our stateless replies, so ACKs for them are recognised and absorbed. */
     private final String statelessTagPrefix;
 
-    public ProxyCore(SipCodec codec, KeyedExecutor executor, TransactionLayer transactions, Route requestRoute,
-                     List<Listener> listeners, int retryAfterSeconds) {
+    public ProxyCore(SipCodec codec, io.siprelay.core.clock.SipClock clock, KeyedExecutor executor,
+                     TransactionLayer transactions, Route requestRoute, List<Listener> listeners, int retryAfterSeconds,
+                     RelayTimers relayTimers, java.util.Set<String> aliases) {
         this.codec = codec;
+        this.clock = clock;
+        this.relayTimers = relayTimers;
+        this.aliases = java.util.Set.copyOf(aliases);
         this.executor = executor;
         this.transactions = transactions;
         this.requestRoute = requestRoute;
@@ -62,6 +76,8 @@ public final class ProxyCore implements InboundHandler {
         byte[] r = new byte[4];
         new SecureRandom().nextBytes(r);
         this.statelessTagPrefix = "sr" + HexFormat.of().formatHex(r) + "-";
+        new SecureRandom().nextBytes(r);
+        this.branchPrefix = "z9hG4bKsr" + HexFormat.of().formatHex(r) + "-";
     }
 
     public ProxyStats stats() {
@@ -74,6 +90,44 @@ public final class ProxyCore implements InboundHandler {
 
     SipCodec codec() {
         return codec;
+    }
+
+    io.siprelay.core.clock.SipClock clock() {
+        return clock;
+    }
+
+    KeyedExecutor executor() {
+        return executor;
+    }
+
+    TransactionLayer transactions() {
+        return transactions;
+    }
+
+    Forwarding forwarding() {
+        return forwarding;
+    }
+
+    RelayTimers relayTimers() {
+        return relayTimers;
+    }
+
+    /** Relays whose transaction has not ended yet. */
+    public int activeRelays() {
+        return active.size();
+    }
+
+    void register(ServerTransaction server, ProxyTransaction pt) {
+        active.put(server, pt);
+    }
+
+    void unregister(ServerTransaction server, ProxyTransaction pt) {
+        active.remove(server, pt);
+    }
+
+    /** A fresh RFC 3261 branch for a relayed request: unique per proxy instance. */
+    String newBranchId() {
+        return branchPrefix + Long.toHexString(branchCounter.incrementAndGet());
     }
 
     // ---------------------------------------------------------------- transport thread
@@ -160,6 +214,9 @@ public final class ProxyCore implements InboundHandler {
                 stats.absorbed.increment();
                 return;
             }
+            if (Request.CANCEL.equals(msg.method()) && cancelRelay(flow, msg)) {
+                return;
+            }
             stats.requestsRouted.increment();
             RouteContext ctx = new RouteContext(this, msg, flow);
             Step step;
@@ -182,6 +239,32 @@ public final class ProxyCore implements InboundHandler {
         } finally {
             MDC.remove(MDC_CALL_ID);
         }
+    }
+
+    /**
+     * §16.10: a CANCEL for a relay in progress is answered 200 here and fanned out to the branches; the route never
+     * sees it. A CANCEL that matches nothing goes to the route (a stateless route forwards it; relay() answers 481).
+     */
+    private boolean cancelRelay(Flow flow, SipMessage cancel) {
+        ServerTransaction invite = transactions.findInviteServer(cancel);
+        ProxyTransaction pt = invite == null ? null : active.get(invite);
+        if (pt == null) {
+            return false;
+        }
+        ServerTransaction cst = transactions.createServer(cancel, flow);
+        try {
+            Response ok = codec.messageFactory().createResponse(200, cancel.request());
+            ToHeader to = (ToHeader) ok.getHeader(ToHeader.NAME);
+            if (to.getTag() == null) {
+                to.setTag(statelessTag(cancel));
+            }
+            cst.respond(SipMessage.of(ok));
+        } catch (java.text.ParseException e) {
+            LOG.warn("could not answer a CANCEL: {}", e.toString());
+        }
+        stats.cancelsReceived.increment();
+        pt.cancel(cancel.request().getHeader("Reason"));
+        return true;
     }
 
     private boolean isAckForStatelessReply(Request ack) {
@@ -258,7 +341,7 @@ public final class ProxyCore implements InboundHandler {
         }
     }
 
-    private void sendResponse(Flow flow, Response resp) {
+    void sendResponse(Flow flow, Response resp) {
         try {
             InetSocketAddress dest = flow.type().isReliable() ? flow.remote()
                     : ViaAddressing.responseAddress((ViaHeader) resp.getHeader(ViaHeader.NAME));
@@ -287,6 +370,36 @@ public final class ProxyCore implements InboundHandler {
             }
         }
         return null;
+    }
+
+    /** The listener a transport belongs to, or null. */
+    Listener listenerOf(Transport transport) {
+        for (Listener l : listeners) {
+            if (l.transport() == transport) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    /** Kamailio's {@code myself}: a URI naming one of our listeners (host and port) or an alias (any port). */
+    boolean isMyself(javax.sip.address.SipURI uri) {
+        String host = ViaAddressing.stripBrackets(uri.getHost());
+        if (host == null) {
+            return false;
+        }
+        for (String a : aliases) {
+            if (a.equalsIgnoreCase(host)) {
+                return true;
+            }
+        }
+        int port = uri.getPort() > 0 ? uri.getPort() : (uri.isSecure() ? 5061 : 5060);
+        for (Listener l : listeners) {
+            if (l.port() == port && ViaAddressing.stripBrackets(l.host()).equalsIgnoreCase(host)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     boolean isOurVia(ViaHeader via) {

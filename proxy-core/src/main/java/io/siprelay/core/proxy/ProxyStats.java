@@ -20,6 +20,10 @@ public final class ProxyStats {
     final LongAdder fellOffRoute = new LongAdder();
     final LongAdder routeErrors = new LongAdder();
     final LongAdder sendErrors = new LongAdder();
+    final LongAdder relayedBranches = new LongAdder();
+    final LongAdder cancelsReceived = new LongAdder();
+    final LongAdder cancelsSent = new LongAdder();
+    final LongAdder localTimeouts = new LongAdder();
 
     /** Messages handed up by the transports. */
     public long received() {
@@ -68,6 +72,24 @@ public final class ProxyStats {
         return routeErrors.sum();
     }
 
+    /** Branches sent by stateful relays. */
+    public long relayedBranches() {
+        return relayedBranches.sum();
+    }
+
+    public long cancelsReceived() {
+        return cancelsReceived.sum();
+    }
+
+    public long cancelsSent() {
+        return cancelsSent.sum();
+    }
+
+    /** Branches ended by fr_timer, fr_inv_timer, Timer C or Timer B/F (a local 408). */
+    public long localTimeouts() {
+        return localTimeouts.sum();
+    }
+
     /** All counters by name, in a stable order (for {@code stats.get}). */
     public Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -84,6 +106,10 @@ public final class ProxyStats {
         m.put("fell_off_route", fellOffRoute());
         m.put("route_errors", routeErrors());
         m.put("send_errors", sendErrors.sum());
+        m.put("relayed_branches", relayedBranches());
+        m.put("cancels_received", cancelsReceived());
+        m.put("cancels_sent", cancelsSent());
+        m.put("local_timeouts", localTimeouts());
         return m;
     }
 }

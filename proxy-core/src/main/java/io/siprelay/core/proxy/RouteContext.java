@@ -35,94 +35,64 @@ final class RouteContext extends RequestContext {
     }
 
     @Override
-    protected void sendStatelessReply(int status, String reason, Consumer<Response> customizer) {
+    protected void doReply(int status, String reason, Consumer<Response> customizer) {
         core.statelessReply(source(), message, status, reason, customizer);
     }
 
     /** RFC 3261 §16.11 stateless forwarding: §16.6 steps without a transaction, a deterministic branch. */
     @Override
-    protected void sendStatelessForward() {
+    protected void doForward() {
         Request req = request();
-        if (!decrementMaxForwards(req)) {
+        Forwarding fwd = core.forwarding();
+        if (!fwd.decrementMaxForwards(req)) {
             core.statelessReply(source(), message, 483, "Too Many Hops", r -> { });
             return;
         }
-        URI next = nextHop(req);
-        if (!(next instanceof SipURI uri)) {
-            core.statelessReply(source(), message, 416, "Unsupported URI Scheme", r -> { });
-            return;
-        }
-        TransportType type = transportOf(uri);
-        Listener out = core.listenerFor(type);
-        if (out == null) {
-            core.statelessReply(source(), message, 503, "No Listener For " + type, r -> { });
-            return;
-        }
-        InetSocketAddress dest;
+        Forwarding.Hop hop;
         try {
-            int port = uri.getPort() > 0 ? uri.getPort() : (type == TransportType.TLS ? 5061 : 5060);
-            dest = new InetSocketAddress(ProxyCore.resolve(uri.getHost()), port);
-        } catch (UnknownHostException e) {
-            core.statelessReply(source(), message, 478, "Unresolvable Destination", r -> { });
+            if (destination() == null) {
+                fwd.strictRouteCompat(req);
+            }
+            hop = fwd.resolve(req, destination());
+        } catch (Forwarding.HopException e) {
+            if (!Request.ACK.equals(req.getMethod())) {
+                core.statelessReply(source(), message, e.status, e.reason, r -> { });
+            }
             return;
         }
-        try {
-            ViaHeader via = core.codec().headerFactory().createViaHeader(out.host(), out.port(), type.viaToken(),
-                    statelessBranch());
-            via.setRPort();
-            req.addFirst(via);
-        } catch (ParseException | InvalidArgumentException | javax.sip.SipException e) {
-            core.statelessReply(source(), message, 500, "Server Internal Error", r -> { });
-            return;
+        if (isRecordRouted()) {
+            fwd.recordRoute(req, core.listenerOf(source().transport()), hop);
         }
+        fwd.pushVia(req, hop, statelessBranch());
         try {
-            out.transport().send(dest, core.codec().encode(req));
+            hop.listener().transport().send(hop.address(), core.codec().encode(req));
             core.stats().forwardedRequests.increment();
         } catch (IOException e) {
             core.stats().sendErrors.increment();
-            ProxyCore.LOG.info("forward to {} failed: {}", dest, e.toString());
+            ProxyCore.LOG.info("forward to {} failed: {}", hop.address(), e.toString());
             req.removeFirst(ViaHeader.NAME);
-            core.statelessReply(source(), message, 503, "Service Unavailable", r -> { });
+            if (!Request.ACK.equals(req.getMethod())) {
+                core.statelessReply(source(), message, 503, "Service Unavailable", r -> { });
+            }
         }
     }
 
-    /** §16.6 step 3: false when Max-Forwards is exhausted; adds 70 when absent (RFC 2543 peers). */
-    private boolean decrementMaxForwards(Request req) {
-        MaxForwardsHeader mf = (MaxForwardsHeader) req.getHeader(MaxForwardsHeader.NAME);
-        try {
-            if (mf == null) {
-                req.setHeader(core.codec().headerFactory().createMaxForwardsHeader(69));
-                return true;
-            }
-            if (mf.getMaxForwards() <= 0) {
-                return false;
-            }
-            mf.decrementMaxForwards();
-            return true;
-        } catch (InvalidArgumentException | javax.sip.header.TooManyHopsException e) {
-            return false;
+    /** t_relay: ACK goes on statelessly, a CANCEL that reached the route matched nothing (481). */
+    @Override
+    protected void doRelay() {
+        String m = request().getMethod();
+        if (Request.ACK.equals(m)) {
+            doForward();
+        } else if (Request.CANCEL.equals(m)) {
+            core.statelessReply(source(), message, 481, "Call/Transaction Does Not Exist", r -> { });
+        } else {
+            ProxyTransaction.relay(core, this, message);
         }
     }
 
-    /** $du if set, else the top Route (loose routing, §16.12), else the Request-URI. */
-    private URI nextHop(Request req) {
-        if (destination() != null) {
-            try {
-                return core.codec().addressFactory().createURI(destination());
-            } catch (ParseException e) {
-                return null;
-            }
-        }
-        RouteHeader route = (RouteHeader) req.getHeader(RouteHeader.NAME);
-        return route != null ? route.getAddress().getURI() : req.getRequestURI();
-    }
-
-    private static TransportType transportOf(SipURI uri) {
-        TransportType t = TransportType.fromToken(uri.getTransportParam());
-        if (t != null) {
-            return t;
-        }
-        return uri.isSecure() ? TransportType.TLS : TransportType.UDP;
+    @Override
+    protected boolean doLooseRoute() {
+        return core.forwarding().looseRoute(request());
     }
 
     /**

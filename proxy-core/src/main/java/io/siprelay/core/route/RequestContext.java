@@ -3,8 +3,11 @@ package io.siprelay.core.route;
 import io.siprelay.core.transport.Flow;
 import io.siprelay.core.transport.TransportType;
 import java.text.ParseException;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.ListIterator;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -34,6 +37,15 @@ public abstract class RequestContext {
     private Step.Done finished;
     private String finishedIn;
     private final List<String> blocks = new ArrayList<>(4);
+    // relay settings, armed before relay() (Kamailio: t_on_failure, t_on_reply, t_on_branch, append_branch, AVPs)
+    private FailureRoute failureRoute;
+    private ReplyRoute replyRoute;
+    private BranchRoute branchRoute;
+    private List<Target> appended;
+    private boolean recordRoute;
+    private Map<TxKey<?>, Object> vars;
+    private Duration frTimer;
+    private Duration frInvTimer;
 
     protected RequestContext(Request request, Flow source) {
         this.request = Objects.requireNonNull(request, "request");
@@ -83,7 +95,7 @@ public abstract class RequestContext {
         }
         Objects.requireNonNull(reason, "reason");
         beginFinish();
-        sendStatelessReply(status, reason, customizer);
+        doReply(status, reason, customizer);
         return finish(Step.Outcome.REPLIED);
     }
 
@@ -94,8 +106,22 @@ public abstract class RequestContext {
      */
     public final Step.Done forward() {
         beginFinish();
-        sendStatelessForward();
+        doForward();
         return finish(Step.Outcome.FORWARDED);
+    }
+
+    /**
+     * Relays the request transaction-statefully ({@code t_relay}): creates the server transaction, answers an INVITE
+     * with 100 Trying, and sends one branch per target: the Request-URI (to {@code $du} when set) plus every
+     * {@link #appendBranch appended} target. Targets of the highest q are tried in parallel, lower q values in turn
+     * when all branches of the higher group failed (serial forking). Responses go upstream per RFC 3261 §16.7. When
+     * nothing can be sent the proxy answers an error itself (503, or 478 for an unresolvable host). An ACK is
+     * forwarded statelessly, as Kamailio's t_relay does.
+     */
+    public final Step.Done relay() {
+        beginFinish();
+        doRelay();
+        return finish(Step.Outcome.RELAYED);
     }
 
     /** Drops the request without an answer ({@code drop}). */
@@ -133,9 +159,137 @@ public abstract class RequestContext {
         return finished == null ? null : finished.outcome();
     }
 
-    protected abstract void sendStatelessReply(int status, String reason, Consumer<Response> customizer);
+    /** Sends the reply: statelessly from the request route, on the transaction from a failure route. */
+    protected abstract void doReply(int status, String reason, Consumer<Response> customizer);
 
-    protected abstract void sendStatelessForward();
+    protected abstract void doForward();
+
+    protected abstract void doRelay();
+
+    protected abstract boolean doLooseRoute();
+
+    // ---------------------------------------------------------------- relay settings
+
+    /** Arms the failure route of the next {@link #relay()} ({@code t_on_failure}). */
+    public final void onFailure(FailureRoute route) {
+        this.failureRoute = route;
+    }
+
+    /** Arms the reply route of the next {@link #relay()} ({@code t_on_reply}). */
+    public final void onReply(ReplyRoute route) {
+        this.replyRoute = route;
+    }
+
+    /** Arms the branch route of the next {@link #relay()} ({@code t_on_branch}). */
+    public final void onBranch(BranchRoute route) {
+        this.branchRoute = route;
+    }
+
+    /** Adds a target to the next relay ({@code append_branch}); q 1.0, next hop from the URI. */
+    public final void appendBranch(String uri) {
+        appendBranch(new Target(uri, null, 1.0f));
+    }
+
+    /** Adds a target to the next relay: a Request-URI, an optional destination ({@code $du}) and a q-value. */
+    public final void appendBranch(Target target) {
+        parseUri(target.uri());
+        if (target.destination() != null) {
+            parseUri(target.destination());
+        }
+        if (appended == null) {
+            appended = new ArrayList<>(4);
+        }
+        appended.add(target);
+    }
+
+    /** Targets appended so far (not including the Request-URI's own branch). */
+    public final List<Target> appendedBranches() {
+        return appended == null ? List.of() : List.copyOf(appended);
+    }
+
+    /** Removes the appended targets. */
+    public final void clearBranches() {
+        appended = null;
+    }
+
+    /** Adds a Record-Route for this proxy to the relayed request ({@code record_route}). */
+    public final void recordRoute() {
+        this.recordRoute = true;
+    }
+
+    public final boolean isRecordRouted() {
+        return recordRoute;
+    }
+
+    /**
+     * Loose routing per RFC 3261 §16.4 ({@code loose_route}): removes this proxy's own Route entries (and, when a
+     * strict router put our URI in the Request-URI, restores the Request-URI from the last Route). Returns true when
+     * the request carries a route set to follow: relay it and the next hop comes from the Route headers.
+     */
+    public final boolean looseRoute() {
+        return doLooseRoute();
+    }
+
+    /** Sets a per-transaction variable (Kamailio AVP) that failure, reply and branch routes can read. */
+    public final <T> void set(TxKey<T> key, T value) {
+        if (vars == null) {
+            vars = new HashMap<>(8);
+        }
+        vars.put(key, value);
+    }
+
+    /** Reads a per-transaction variable, or null. */
+    public final <T> T get(TxKey<T> key) {
+        return vars == null ? null : key.cast(vars.get(key));
+    }
+
+    /** Overrides the proxy's fr_timer for this transaction ({@code t_set_fr}): no provisional in time → 408. */
+    public final void setFrTimer(Duration d) {
+        this.frTimer = d;
+    }
+
+    /** Overrides the proxy's fr_inv_timer for this transaction: no final after a provisional in time → CANCEL, 408. */
+    public final void setFrInvTimer(Duration d) {
+        this.frInvTimer = d;
+    }
+
+    /** The armed failure route, or null. */
+    public final FailureRoute failureRoute() {
+        return failureRoute;
+    }
+
+    /** The armed reply route, or null. */
+    public final ReplyRoute replyRoute() {
+        return replyRoute;
+    }
+
+    /** The armed branch route, or null. */
+    public final BranchRoute branchRoute() {
+        return branchRoute;
+    }
+
+    /** This transaction's fr_timer, or null for the proxy's. */
+    public final Duration frTimer() {
+        return frTimer;
+    }
+
+    /** This transaction's fr_inv_timer, or null for the proxy's. */
+    public final Duration frInvTimer() {
+        return frInvTimer;
+    }
+
+    /** The live variables map, created on demand, shared with the transaction's later routes. */
+    public final Map<TxKey<?>, Object> sharedVars() {
+        if (vars == null) {
+            vars = new HashMap<>(8);
+        }
+        return vars;
+    }
+
+    /** Seeds a context of a later route (failure route) with the transaction's variables. */
+    protected final void adoptVars(Map<TxKey<?>, Object> shared) {
+        this.vars = shared;
+    }
 
     // ---------------------------------------------------------------- getters ($ variables)
 
@@ -343,7 +497,7 @@ public abstract class RequestContext {
         throw new IllegalStateException("Request-URI is not a SIP URI: " + request.getRequestURI());
     }
 
-    private URI parseUri(String uri) {
+    protected final URI parseUri(String uri) {
         try {
             return addressFactory().createURI(uri);
         } catch (ParseException e) {

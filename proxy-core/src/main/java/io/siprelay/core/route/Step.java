@@ -63,6 +63,8 @@ public sealed interface Step permits Step.Next, Step.Done {
         REPLIED,
         /** sent on statelessly ({@code forward}) */
         FORWARDED,
+        /** relayed transaction-statefully ({@code t_relay}) */
+        RELAYED,
         /** dropped on purpose ({@code drop}) */
         DROPPED,
         /** processing ended without an action ({@code exit}): the request is consumed */

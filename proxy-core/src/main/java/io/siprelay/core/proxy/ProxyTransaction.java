@@ -1,0 +1,704 @@
+package io.siprelay.core.proxy;
+
+import io.siprelay.core.clock.SipClock;
+import io.siprelay.core.codec.SipMessage;
+import io.siprelay.core.concurrent.KeyedExecutor.Admission;
+import io.siprelay.core.proxy.Forwarding.Hop;
+import io.siprelay.core.proxy.Forwarding.HopException;
+import io.siprelay.core.route.BranchContext;
+import io.siprelay.core.route.BranchRoute;
+import io.siprelay.core.route.FailureContext;
+import io.siprelay.core.route.FailureRoute;
+import io.siprelay.core.route.ReplyContext;
+import io.siprelay.core.route.ReplyRoute;
+import io.siprelay.core.route.RequestContext;
+import io.siprelay.core.route.Step;
+import io.siprelay.core.route.Target;
+import io.siprelay.core.route.TxKey;
+import io.siprelay.core.transaction.ClientTransaction;
+import io.siprelay.core.transaction.ClientTransactionListener;
+import io.siprelay.core.transaction.ServerTransaction;
+import io.siprelay.core.transport.Flow;
+import java.io.IOException;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ListIterator;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import javax.sip.InvalidArgumentException;
+import javax.sip.address.URI;
+import javax.sip.header.CSeqHeader;
+import javax.sip.header.CallIdHeader;
+import javax.sip.header.FromHeader;
+import javax.sip.header.Header;
+import javax.sip.header.ProxyAuthenticateHeader;
+import javax.sip.header.RouteHeader;
+import javax.sip.header.ToHeader;
+import javax.sip.header.ViaHeader;
+import javax.sip.header.WWWAuthenticateHeader;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+
+/**
+ * One transaction-stateful relay (RFC 3261 §16, Kamailio's tm): the server transaction upstream, one client
+ * transaction per branch downstream, parallel and serial forking, best-response selection (§16.7), CANCEL fan-out
+ * (§16.10), fr/fr_inv/Timer C, and the failure, reply and branch routes. Everything of one call runs on its worker
+ * lane (Call-ID key), so the object needs no lock.
+ */
+final class ProxyTransaction {
+
+    private final ProxyCore core;
+    private final Forwarding forwarding;
+    private final ServerTransaction server;
+    private final SipMessage incoming;
+    private final Flow source;
+    private final String callId;
+    private final boolean invite;
+    private final Map<TxKey<?>, Object> vars;
+    private final boolean recordRoute;
+    private final List<Branch> branches = new ArrayList<>(4);
+    private final ArrayDeque<List<Target>> laterGroups = new ArrayDeque<>();
+    private final String localTag;
+
+    /** The request as the route left it: every branch is a copy of it. */
+    private Request template;
+    private FailureRoute failureRoute;
+    private ReplyRoute replyRoute;
+    private BranchRoute branchRoute;
+    private Duration fr;
+    private Duration frInv;
+
+    private boolean sending;
+    private boolean canceled;
+    private Header cancelReason;
+    private boolean answered;
+    private boolean finalSent;
+    private boolean saw6xx;
+    private boolean done;
+    private HopException lastHopError;
+
+    private ProxyTransaction(ProxyCore core, RouteContext ctx, SipMessage incoming, ServerTransaction server) {
+        this.core = core;
+        this.forwarding = core.forwarding();
+        this.server = server;
+        this.incoming = incoming;
+        this.source = ctx.source();
+        this.callId = incoming.callId();
+        this.invite = Request.INVITE.equals(incoming.method());
+        this.vars = ctx.sharedVars();
+        this.recordRoute = ctx.isRecordRouted();
+        this.localTag = "rl" + Long.toHexString(ProxyCore.hash(callId, incoming.topViaBranch()));
+        adoptSettings(ctx);
+    }
+
+    /** t_relay from a request route. Answers errors itself; never throws for network trouble. */
+    static void relay(ProxyCore core, RouteContext ctx, SipMessage incoming) {
+        Request req = ctx.request();
+        if (!core.forwarding().decrementMaxForwards(req)) {
+            core.statelessReply(ctx.source(), incoming, 483, "Too Many Hops", r -> { });
+            return;
+        }
+        ServerTransaction server = core.transactions().createServer(incoming, ctx.source());
+        ProxyTransaction pt = new ProxyTransaction(core, ctx, incoming, server);
+        core.register(server, pt);
+        if (pt.invite) {
+            pt.respondLocal(100, "Trying", r -> { });
+        }
+        pt.start(ctx);
+    }
+
+    private void adoptSettings(RequestContext ctx) {
+        this.template = ctx.request();
+        this.failureRoute = ctx.failureRoute();
+        this.replyRoute = ctx.replyRoute();
+        this.branchRoute = ctx.branchRoute();
+        Duration frOverride = ctx.frTimer();
+        Duration frInvOverride = ctx.frInvTimer();
+        this.fr = frOverride != null ? frOverride : core.relayTimers().fr();
+        this.frInv = frInvOverride != null ? frInvOverride : core.relayTimers().frInv();
+    }
+
+    /** Groups the targets by q (highest first) and sends the first group; errors out when nothing could be sent. */
+    private boolean start(RequestContext ctx) {
+        laterGroups.clear();
+        TreeMap<Float, List<Target>> byQ = new TreeMap<>((a, b) -> Float.compare(b, a));
+        byQ.computeIfAbsent(1.0f, q -> new ArrayList<>()).add(new Target(template.getRequestURI().toString(),
+                ctx.destination(), 1.0f));
+        for (Target t : ctx.appendedBranches()) {
+            byQ.computeIfAbsent(t.q(), q -> new ArrayList<>()).add(t);
+        }
+        laterGroups.addAll(byQ.values());
+        while (!laterGroups.isEmpty()) {
+            if (sendGroup(laterGroups.poll()) > 0) {
+                maybeFinish();
+                return true;
+            }
+        }
+        if (branches.isEmpty() || allFinal()) {
+            maybeFinish();
+        }
+        return false;
+    }
+
+    private int sendGroup(List<Target> group) {
+        int sent = 0;
+        sending = true;
+        try {
+            for (Target t : group) {
+                if (sendBranch(t)) {
+                    sent++;
+                }
+            }
+        } finally {
+            sending = false;
+        }
+        return sent;
+    }
+
+    private boolean sendBranch(Target target) {
+        Request copy = (Request) template.clone();
+        if (!target.uri().equals(template.getRequestURI().toString())) {
+            try {
+                URI u = core.codec().addressFactory().createURI(target.uri());
+                copy.setRequestURI(u);
+            } catch (ParseException e) {
+                lastHopError = new HopException(400, "Bad Target URI");
+                return false;
+            }
+        }
+        Branch b = new Branch(branches.size(), copy);
+        if (branchRoute != null) {
+            BranchContext bc = new BranchContext(copy, b.index, vars);
+            branchRoute.handle(bc);
+            if (bc.isDropped()) {
+                return false;
+            }
+        }
+        Hop hop;
+        try {
+            if (target.destination() == null) {
+                forwarding.strictRouteCompat(copy);
+            }
+            hop = forwarding.resolve(copy, target.destination());
+        } catch (HopException e) {
+            lastHopError = e;
+            return false;
+        }
+        if (recordRoute) {
+            forwarding.recordRoute(copy, core.listenerOf(source.transport()), hop);
+        }
+        forwarding.pushVia(copy, hop, core.newBranchId());
+        branches.add(b);
+        b.arm(fr, invite ? core.relayTimers().timerC() : null);
+        b.client = core.transactions().sendRequest(SipMessage.of(copy),
+                new Flow(hop.listener().transport(), hop.address()), b);
+        core.stats().relayedBranches.increment();
+        return true;
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /** A CANCEL for our INVITE arrived (already answered 200 by the core). */
+    void cancel(Header reason) {
+        if (done) {
+            return;
+        }
+        canceled = true;
+        cancelReason = reason;
+        laterGroups.clear();
+        for (Branch b : branches) {
+            b.cancel();
+        }
+        maybeFinish();
+    }
+
+    private void onBranchResponse(Branch b, Response resp) {
+        int code = resp.getStatusCode();
+        if (code >= 200 && code < 300) {
+            if (!b.isFinal) {
+                b.finish(resp, false);
+            }
+            runReplyRoute(b, resp);
+            forwardUpstream(resp); // every 2xx goes up at once (§16.7 step 5), even after a CANCEL or a timeout
+            if (!answered) {
+                answered = true;
+                if (invite) {
+                    laterGroups.clear();
+                    for (Branch other : branches) {
+                        if (other != b) {
+                            other.cancel();
+                        }
+                    }
+                }
+            }
+            maybeFinish();
+            return;
+        }
+        if (b.isFinal) {
+            return; // a late final after our local timeout: the branch is decided
+        }
+        if (code < 200) {
+            b.onProvisional(code);
+            ReplyContext rc = runReplyRoute(b, resp);
+            if (code > 100 && !finalSent && (rc == null || !rc.isDropped())) {
+                forwardUpstream(resp);
+            }
+            return;
+        }
+        b.finish(resp, false);
+        runReplyRoute(b, resp);
+        if (code >= 600 && invite) {
+            saw6xx = true; // §16.7 step 10: a 6xx ends the search
+            laterGroups.clear();
+            for (Branch other : branches) {
+                other.cancel();
+            }
+        }
+        maybeFinish();
+    }
+
+    private ReplyContext runReplyRoute(Branch b, Response resp) {
+        if (replyRoute == null) {
+            return null;
+        }
+        ReplyContext rc = new ReplyContext(resp, b.index, vars);
+        try {
+            replyRoute.handle(rc);
+        } catch (RuntimeException e) {
+            core.stats().routeErrors.increment();
+            ProxyCore.LOG.error("reply route failed on {} {}", resp.getStatusCode(), callId, e);
+        }
+        return rc;
+    }
+
+    private void maybeFinish() {
+        if (sending || done) {
+            return;
+        }
+        if (!allFinal()) {
+            return;
+        }
+        if (answered) {
+            complete();
+            return;
+        }
+        while (!canceled && !saw6xx && !laterGroups.isEmpty()) { // serial forking: next q group
+            if (sendGroup(laterGroups.poll()) > 0) {
+                if (!allFinal()) {
+                    return;
+                }
+            }
+        }
+        Branch best = pickBest();
+        if (failureRoute != null) {
+            FailureRoute fr = failureRoute;
+            failureRoute = null; // one shot per arming, as t_on_failure
+            Response bestResponse = best != null ? best.response : localResponse(lastHopError != null
+                    ? lastHopError.status : 500, lastHopError != null ? lastHopError.reason : "Server Internal Error");
+            FailureRouteContext fc = new FailureRouteContext(this, (Request) template.clone(), bestResponse,
+                    best != null && best.localTimeout);
+            Step s;
+            try {
+                s = fr.handle(fc);
+            } catch (RuntimeException e) {
+                core.stats().routeErrors.increment();
+                ProxyCore.LOG.error("failure route failed on {}", callId, e);
+                s = Step.next();
+            }
+            if (s.isDone() && ((Step.Done) s).outcome() == Step.Outcome.REPLIED) {
+                complete();
+                return;
+            }
+            if (s.isDone() && ((Step.Done) s).outcome() == Step.Outcome.RELAYED && !allFinal()) {
+                return; // new branches are under way
+            }
+            if (done) {
+                return;
+            }
+            best = pickBest();
+        }
+        sendBest(best);
+        complete();
+    }
+
+    /** §16.7 step 6: 6xx first, else the lowest class; a received answer beats our own 408 in its class. */
+    private Branch pickBest() {
+        Branch best = null;
+        int bestScore = Integer.MAX_VALUE;
+        for (Branch b : branches) {
+            if (b.response == null) {
+                continue;
+            }
+            int cls = b.response.getStatusCode() / 100;
+            int score = (cls == 6 ? 0 : cls) * 10 + (b.localTimeout ? 1 : 0);
+            if (score < bestScore) {
+                best = b;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    private void sendBest(Branch best) {
+        if (finalSent) {
+            return;
+        }
+        if (canceled) {
+            // the caller asked to stop: it gets 487, from a branch if one sent it
+            for (Branch b : branches) {
+                if (b.response != null && b.response.getStatusCode() == 487 && !b.localTimeout) {
+                    forwardUpstream(b.response);
+                    return;
+                }
+            }
+            respondLocal(487, "Request Terminated", r -> { });
+            return;
+        }
+        if (best == null) {
+            int status = lastHopError != null ? lastHopError.status : 500;
+            respondLocal(status, lastHopError != null ? lastHopError.reason : "Server Internal Error", r -> { });
+            return;
+        }
+        if (best.localTimeout) {
+            respondLocal(408, "Request Timeout", r -> { });
+            return;
+        }
+        Response up = (Response) best.response.clone();
+        int code = up.getStatusCode();
+        if (code == 503) {
+            // §16.7 step 6: a 503 means "this proxy's next hop is unavailable", not that the caller should stop
+            respondLocal(500, "Server Internal Error", r -> { });
+            return;
+        }
+        if (code == 401 || code == 407) {
+            mergeChallenges(up, best);
+        }
+        forwardUpstream(up);
+    }
+
+    /** §16.7 step 7: all WWW-/Proxy-Authenticate values of the 401/407 branches go up together. */
+    private void mergeChallenges(Response up, Branch chosen) {
+        for (Branch b : branches) {
+            if (b == chosen || b.response == null || b.localTimeout) {
+                continue;
+            }
+            int c = b.response.getStatusCode();
+            if (c != 401 && c != 407) {
+                continue;
+            }
+            for (String name : new String[] {WWWAuthenticateHeader.NAME, ProxyAuthenticateHeader.NAME}) {
+                for (ListIterator<?> it = b.response.getHeaders(name); it.hasNext(); ) {
+                    up.addHeader((Header) ((Header) it.next()).clone());
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- upstream
+
+    private void forwardUpstream(Response resp) {
+        Response up = (Response) resp.clone();
+        up.removeFirst(ViaHeader.NAME);
+        int code = up.getStatusCode();
+        try {
+            server.respond(SipMessage.of(up));
+        } catch (IllegalStateException e) {
+            if (code >= 200 && code < 300) {
+                core.sendResponse(source, up); // a 2xx after the server transaction ended still reaches the caller
+            } else {
+                ProxyCore.LOG.debug("not forwarding {}: {}", code, e.getMessage());
+                return;
+            }
+        }
+        if (code >= 200) {
+            finalSent = true;
+        }
+    }
+
+    void respondLocal(int status, String reason, Consumer<Response> customizer) {
+        if (finalSent && status >= 200) {
+            throw new IllegalStateException("a final response was already sent upstream for " + callId);
+        }
+        Response r = localResponse(status, reason);
+        customizer.accept(r);
+        try {
+            server.respond(SipMessage.of(r));
+        } catch (IllegalStateException e) {
+            ProxyCore.LOG.debug("could not send {} upstream: {}", status, e.getMessage());
+        }
+        if (status >= 200) {
+            finalSent = true;
+        }
+    }
+
+    private Response localResponse(int status, String reason) {
+        try {
+            Response r = core.codec().messageFactory().createResponse(status, incoming.request());
+            r.setReasonPhrase(reason);
+            ToHeader to = (ToHeader) r.getHeader(ToHeader.NAME);
+            if (status > 100 && to.getTag() == null) {
+                to.setTag(localTag);
+            }
+            return r;
+        } catch (ParseException e) {
+            throw new IllegalStateException("cannot build a local " + status, e);
+        }
+    }
+
+    private boolean allFinal() {
+        for (Branch b : branches) {
+            if (!b.isFinal) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void complete() {
+        if (done) {
+            return;
+        }
+        done = true;
+        for (Branch b : branches) {
+            b.disarm();
+        }
+        core.unregister(server, this);
+    }
+
+    boolean isDone() {
+        return done;
+    }
+
+    // ---------------------------------------------------------------- failure route
+
+    /** relay() inside a failure route: new branches in this transaction. */
+    private void relayFromFailureRoute(FailureRouteContext fc) {
+        adoptSettings(fc);
+        if (!start(fc)) {
+            ProxyCore.LOG.debug("failure route relay sent nothing for {}", callId);
+        }
+    }
+
+    private final class FailureRouteContext extends FailureContext {
+
+        FailureRouteContext(ProxyTransaction pt, Request request, Response best, boolean localTimeout) {
+            super(request, pt.source, best, pt.canceled, localTimeout);
+            adoptVars(pt.vars);
+        }
+
+        @Override
+        protected void doReply(int status, String reason, Consumer<Response> customizer) {
+            respondLocal(status, reason, customizer);
+        }
+
+        @Override
+        protected void doForward() {
+            throw new IllegalStateException("forward() is stateless and cannot run in a failure route: use relay()");
+        }
+
+        @Override
+        protected void doRelay() {
+            relayFromFailureRoute(this);
+        }
+
+        @Override
+        protected boolean doLooseRoute() {
+            return forwarding.looseRoute(request());
+        }
+
+        @Override
+        protected javax.sip.header.HeaderFactory headerFactory() {
+            return core.codec().headerFactory();
+        }
+
+        @Override
+        protected javax.sip.address.AddressFactory addressFactory() {
+            return core.codec().addressFactory();
+        }
+    }
+
+    // ---------------------------------------------------------------- branches
+
+    private final class Branch implements ClientTransactionListener {
+        final int index;
+        final Request request;
+        ClientTransaction client;
+        int provisional;
+        boolean isFinal;
+        boolean localTimeout;
+        Response response;
+        boolean cancelPending;
+        boolean cancelSent;
+        SipClock.Timer frTimer;
+        SipClock.Timer frInvTimer;
+        SipClock.Timer timerC;
+        Duration timerCValue;
+
+        Branch(int index, Request request) {
+            this.index = index;
+            this.request = request;
+        }
+
+        void arm(Duration frValue, Duration timerCValue) {
+            frTimer = schedule(frValue, this::onFrTimeout);
+            this.timerCValue = timerCValue;
+            if (timerCValue != null) {
+                timerC = schedule(timerCValue, this::onTimerC);
+            }
+        }
+
+        void onProvisional(int code) {
+            if (provisional == 0) {
+                cancelTimer(frTimer);
+                frTimer = null;
+                if (invite) {
+                    frInvTimer = schedule(frInv, this::onFrInvTimeout);
+                }
+            }
+            provisional = Math.max(provisional, code);
+            if (invite && code > 100 && timerCValue != null) { // §16.7 step 2: Timer C restarts
+                cancelTimer(timerC);
+                timerC = schedule(timerCValue, this::onTimerC);
+            }
+            if (cancelPending && !cancelSent) {
+                sendCancel();
+            }
+        }
+
+        void finish(Response r, boolean local) {
+            isFinal = true;
+            response = r;
+            localTimeout = local;
+            disarm();
+        }
+
+        void disarm() {
+            cancelTimer(frTimer);
+            cancelTimer(frInvTimer);
+            cancelTimer(timerC);
+        }
+
+        /** §16.10: CANCEL now if the branch has answered provisionally, else as soon as it does. */
+        void cancel() {
+            if (isFinal && !localTimeout) {
+                return;
+            }
+            if (provisional > 0) {
+                sendCancel();
+            } else if (invite) {
+                cancelPending = true;
+            }
+        }
+
+        private void sendCancel() {
+            if (cancelSent || !invite || client == null) {
+                return;
+            }
+            cancelSent = true;
+            try {
+                Request c = core.codec().messageFactory().createRequest(request.getRequestURI(), Request.CANCEL,
+                        (CallIdHeader) request.getHeader(CallIdHeader.NAME),
+                        core.codec().headerFactory().createCSeqHeader(
+                                ((CSeqHeader) request.getHeader(CSeqHeader.NAME)).getSeqNumber(), Request.CANCEL),
+                        (FromHeader) request.getHeader(FromHeader.NAME), (ToHeader) request.getHeader(ToHeader.NAME),
+                        List.of((ViaHeader) request.getHeader(ViaHeader.NAME)),
+                        core.codec().headerFactory().createMaxForwardsHeader(70));
+                for (ListIterator<?> it = request.getHeaders(RouteHeader.NAME); it.hasNext(); ) {
+                    c.addLast((Header) it.next());
+                }
+                if (cancelReason != null) {
+                    c.addHeader((Header) cancelReason.clone()); // RFC 3326: the reason travels on
+                }
+                core.transactions().sendRequest(SipMessage.of(c), client.flow(), IGNORE);
+                core.stats().cancelsSent.increment();
+            } catch (ParseException | InvalidArgumentException | javax.sip.SipException e) {
+                ProxyCore.LOG.warn("could not build a CANCEL for branch {} of {}: {}", index, callId, e.toString());
+            }
+        }
+
+        private void onFrTimeout() {
+            if (isFinal) {
+                return;
+            }
+            if (!invite || provisional == 0) {
+                cancelPending = true; // no provisional: a CANCEL may not be sent yet (§9.1)
+                timeout();
+            }
+        }
+
+        private void onFrInvTimeout() {
+            if (!isFinal) {
+                sendCancel();
+                timeout();
+            }
+        }
+
+        private void onTimerC() {
+            if (!isFinal) {
+                if (provisional > 0) {
+                    sendCancel();
+                } else {
+                    cancelPending = true;
+                }
+                timeout();
+            }
+        }
+
+        private void timeout() {
+            core.stats().localTimeouts.increment();
+            finish(localResponse(408, "Request Timeout"), true);
+            maybeFinish();
+        }
+
+        @Override
+        public void onResponse(ClientTransaction transaction, SipMessage response) {
+            onBranchResponse(this, response.response());
+        }
+
+        @Override
+        public void onTimeout(ClientTransaction transaction) {
+            if (!isFinal) {
+                timeout();
+            }
+        }
+
+        @Override
+        public void onTransportError(ClientTransaction transaction, IOException error) {
+            if (!isFinal) {
+                ProxyCore.LOG.info("branch {} of {} could not be sent: {}", index, callId, error.toString());
+                finish(localResponse(503, "Service Unavailable"), false);
+                maybeFinish();
+            }
+        }
+
+        private SipClock.Timer schedule(Duration d, Runnable action) {
+            return core.clock().schedule(d.toMillis(),
+                    () -> core.executor().execute(callId, Admission.IN_PROGRESS, action));
+        }
+
+        private void cancelTimer(SipClock.Timer t) {
+            if (t != null) {
+                t.cancel();
+            }
+        }
+    }
+
+    private static final ClientTransactionListener IGNORE = new ClientTransactionListener() {
+        @Override
+        public void onResponse(ClientTransaction transaction, SipMessage response) {
+            // the 200 for a CANCEL we sent carries nothing for the caller (§16.10)
+        }
+
+        @Override
+        public void onTimeout(ClientTransaction transaction) {
+        }
+
+        @Override
+        public void onTransportError(ClientTransaction transaction, IOException error) {
+        }
+    };
+}
