@@ -135,7 +135,8 @@ public final class Myself {
             return false;
         }
         int p = port <= 0 ? 5060 : port;
-        String h = host.charAt(0) == '[' ? host.substring(1, host.length() - 1) : host;
+        String h = host.length() > 1 && host.charAt(0) == '[' && host.charAt(host.length() - 1) == ']'
+                ? host.substring(1, host.length() - 1) : host;
         for (String d : domains) {
             if (d.equalsIgnoreCase(h)) {
                 return true;
