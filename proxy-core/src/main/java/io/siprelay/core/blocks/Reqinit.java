@@ -1,7 +1,6 @@
 package io.siprelay.core.blocks;
 
 import io.siprelay.core.route.Route;
-import io.siprelay.core.route.Step;
 import java.util.Objects;
 
 /**
@@ -43,9 +42,8 @@ public final class Reqinit {
     public static Route defaults(Myself myself, FloodDetector flood) {
         Objects.requireNonNull(myself, "myself");
         Objects.requireNonNull(flood, "flood");
-        Route antiflood = flood.dropFlooders();
         return Route.named("REQINIT", Route.seq(
-                Route.named("ANTIFLOOD", ctx -> myself.isSourceMyself(ctx) ? Step.next() : ctx.route(antiflood)),
+                Route.when(ctx -> !myself.isSourceMyself(ctx), flood.dropFlooders()),
                 Scanners.dropKnown(),
                 MaxForwards.check(10),
                 OptionsKeepalive.replyIfForMe(myself),
