@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.ListIterator;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sip.InvalidArgumentException;
 import javax.sip.address.Address;
@@ -25,6 +26,7 @@ import javax.sip.header.ContactHeader;
 import javax.sip.header.FromHeader;
 import javax.sip.header.HeaderFactory;
 import javax.sip.header.MaxForwardsHeader;
+import javax.sip.header.RecordRouteHeader;
 import javax.sip.header.ToHeader;
 import javax.sip.header.ViaHeader;
 import javax.sip.message.Message;
@@ -115,18 +117,116 @@ public final class Peer implements AutoCloseable {
         }
     }
 
-    /** A response to {@code request} with a To-tag (for codes above 100), ready to send. */
+    /**
+     * A response to {@code request} with a To-tag (for codes above 100), ready to send. Like a UAS, a peer copies
+     * Record-Route into responses that can create a dialog and adds its Contact to them.
+     */
     public Response response(Request request, int status) {
         try {
             Response r = kit.codec().messageFactory().createResponse(status, request);
             ToHeader to = (ToHeader) r.getHeader(ToHeader.NAME);
             if (status > 100 && to.getTag() == null) {
-                to.setTag("t" + Math.abs((long) request.getHeader(CallIdHeader.NAME).hashCode()));
+                to.setTag("t" + Long.toHexString(request.getHeader(CallIdHeader.NAME).hashCode() & 0xffffffffL)
+                        + port());
+            }
+            if (status > 100 && status < 300 && !Request.CANCEL.equals(request.getMethod())) {
+                r.removeHeader(RecordRouteHeader.NAME);
+                for (ListIterator<?> it = request.getHeaders(RecordRouteHeader.NAME); it.hasNext(); ) {
+                    r.addLast((RecordRouteHeader) it.next());
+                }
+                if (r.getHeader(ContactHeader.NAME) == null) {
+                    r.addHeader(kit.codec().headerFactory().createContactHeader(
+                            kit.codec().addressFactory().createAddress(myUri())));
+                }
             }
             return r;
+        } catch (ParseException | javax.sip.SipException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /**
+     * The ACK for an INVITE's final response, as a UAC builds it: for a 2xx a new transaction to the Contact along the
+     * route set (RFC 3261 §13.2.2.4); for a non-2xx the same branch and Request-URI as the INVITE (§17.1.1.3).
+     */
+    public Request ack(Request invite, Response finalResponse) {
+        if (finalResponse.getStatusCode() >= 300) {
+            Request ack = request(Request.ACK, invite.getRequestURI().toString());
+            ack.setHeader((ViaHeader) invite.getHeader(ViaHeader.NAME).clone());
+            copyDialogHeaders(invite, finalResponse, ack);
+            setCSeq(ack, ((CSeqHeader) invite.getHeader(CSeqHeader.NAME)).getSeqNumber());
+            return ack;
+        }
+        return inDialog(Request.ACK, invite, finalResponse, ((CSeqHeader) invite.getHeader(CSeqHeader.NAME))
+                .getSeqNumber());
+    }
+
+    /**
+     * A request inside the dialog that {@code invite} and its 2xx {@code ok} created, from the caller's side:
+     * Request-URI = the remote Contact, Route = the Record-Route set reversed (RFC 3261 §12.2.1.1).
+     */
+    public Request inDialog(String method, Request invite, Response ok, long cseq) {
+        ContactHeader contact = (ContactHeader) ok.getHeader(ContactHeader.NAME);
+        if (contact == null) {
+            throw new IllegalArgumentException("the 2xx has no Contact: " + ok);
+        }
+        Request r = request(method, contact.getAddress().getURI().toString());
+        copyDialogHeaders(invite, ok, r);
+        setCSeq(r, cseq);
+        List<RecordRouteHeader> rr = new ArrayList<>();
+        for (ListIterator<?> it = ok.getHeaders(RecordRouteHeader.NAME); it.hasNext(); ) {
+            rr.add((RecordRouteHeader) it.next());
+        }
+        for (int i = rr.size() - 1; i >= 0; i--) {
+            r.addHeader(kit.codec().headerFactory().createRouteHeader(rr.get(i).getAddress()));
+        }
+        return r;
+    }
+
+    /**
+     * A request inside the dialog, from the callee's side (for example its BYE): to the caller's Contact along the
+     * Record-Route set in order, with From and To swapped.
+     */
+    public Request inDialogFromCallee(String method, Request invite, Response ok, long cseq) {
+        ContactHeader contact = (ContactHeader) invite.getHeader(ContactHeader.NAME);
+        Request r = request(method, contact.getAddress().getURI().toString());
+        try {
+            ToHeader okTo = (ToHeader) ok.getHeader(ToHeader.NAME);
+            FromHeader inviteFrom = (FromHeader) invite.getHeader(FromHeader.NAME);
+            r.setHeader(kit.codec().headerFactory().createFromHeader(okTo.getAddress(), okTo.getTag()));
+            r.setHeader(kit.codec().headerFactory().createToHeader(inviteFrom.getAddress(), inviteFrom.getTag()));
         } catch (ParseException e) {
             throw new IllegalArgumentException(e);
         }
+        r.setHeader((CallIdHeader) invite.getHeader(CallIdHeader.NAME).clone());
+        setCSeq(r, cseq);
+        for (ListIterator<?> it = ok.getHeaders(RecordRouteHeader.NAME); it.hasNext(); ) {
+            r.addHeader(kit.codec().headerFactory().createRouteHeader(((RecordRouteHeader) it.next()).getAddress()));
+        }
+        return r;
+    }
+
+    private void copyDialogHeaders(Request invite, Response resp, Request into) {
+        into.setHeader((CallIdHeader) invite.getHeader(CallIdHeader.NAME).clone());
+        into.setHeader((FromHeader) invite.getHeader(FromHeader.NAME).clone());
+        into.setHeader((ToHeader) resp.getHeader(ToHeader.NAME).clone());
+    }
+
+    private void setCSeq(Request r, long seq) {
+        try {
+            r.setHeader(kit.codec().headerFactory().createCSeqHeader(seq, r.getMethod()));
+        } catch (ParseException | InvalidArgumentException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private SipURI myUri() throws ParseException {
+        SipURI me = kit.codec().addressFactory().createSipURI("peer", host());
+        me.setPort(port());
+        if (transport.type() != TransportType.UDP) {
+            me.setTransportParam(transport.type().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return me;
     }
 
     // ---------------------------------------------------------------- sending
