@@ -369,7 +369,7 @@ class TlsTransportTest {
     }
 
     @Test
-    void closeSendsCloseNotify() throws Exception {
+    void closeEndsTheClientsStreamCleanly() throws Exception {
         start();
         SSLSocket c = client();
         write(c, msg("OPTIONS sip:a SIP/2.0", ""));
@@ -377,6 +377,26 @@ class TlsTransportTest {
         transport.close();
         assertThat(c.getInputStream().read()).as("clean TLS end of stream").isEqualTo(-1);
         assertThat(transport.connectionCount()).isZero();
+    }
+
+    @Test
+    void largeMessagesBothWaysSpanManyRecords() throws Exception {
+        start();
+        SSLSocket c = client();
+        String bigRequest = msg("MESSAGE sip:big SIP/2.0", "q".repeat(60_000));
+        write(c, bigRequest + bigRequest);
+        Received r = next();
+        assertThat(r.text()).isEqualTo(bigRequest);
+        assertThat(next().text()).isEqualTo(bigRequest);
+        String big = msg("SIP/2.0 200 OK", "z".repeat(60_000));
+        int count = 15;
+        for (int i = 0; i < count; i++) {
+            transport.send(r.source(), big.getBytes(US_ASCII));
+        }
+        for (int i = 0; i < count; i++) {
+            assertThat(read(c, big.length())).isEqualTo(big);
+        }
+        assertThat(transport.connectionCount()).isEqualTo(1);
     }
 
     @Test
