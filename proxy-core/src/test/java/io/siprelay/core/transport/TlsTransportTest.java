@@ -1,12 +1,14 @@
 package io.siprelay.core.transport;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
+import static io.siprelay.core.transport.StreamTestSupport.await;
+import static io.siprelay.core.transport.StreamTestSupport.read;
+import static io.siprelay.core.transport.StreamTestSupport.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -20,7 +22,6 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -128,26 +129,6 @@ class TlsTransportTest {
         return r;
     }
 
-    private static void write(Socket s, String text) throws IOException {
-        OutputStream out = s.getOutputStream();
-        out.write(text.getBytes(US_ASCII));
-        out.flush();
-    }
-
-    private static String read(Socket s, int length) throws IOException {
-        byte[] buf = new byte[length];
-        InputStream in = s.getInputStream();
-        int off = 0;
-        while (off < length) {
-            int n = in.read(buf, off, length - off);
-            if (n < 0) {
-                throw new IOException("EOF after " + off + " of " + length + " bytes");
-            }
-            off += n;
-        }
-        return new String(buf, US_ASCII);
-    }
-
     /** True when the peer closes the socket (EOF, reset or a TLS alert) within the socket timeout. */
     private static boolean closedByPeer(Socket s) throws IOException {
         InputStream in = s.getInputStream();
@@ -163,16 +144,6 @@ class TlsTransportTest {
             return false;
         } catch (SocketException | SSLException reset) {
             return true;
-        }
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
         }
     }
 
