@@ -1,12 +1,14 @@
 package io.siprelay.core.transport;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
+import static io.siprelay.core.transport.StreamTestSupport.await;
+import static io.siprelay.core.transport.StreamTestSupport.read;
+import static io.siprelay.core.transport.StreamTestSupport.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -18,7 +20,6 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -73,42 +74,12 @@ class TcpTransportTest {
         return r;
     }
 
-    private static void write(Socket s, String text) throws IOException {
-        OutputStream out = s.getOutputStream();
-        out.write(text.getBytes(US_ASCII));
-        out.flush();
-    }
-
-    private static String read(Socket s, int length) throws IOException {
-        byte[] buf = new byte[length];
-        InputStream in = s.getInputStream();
-        int off = 0;
-        while (off < length) {
-            int n = in.read(buf, off, length - off);
-            if (n < 0) {
-                throw new IOException("EOF after " + off + " of " + length + " bytes");
-            }
-            off += n;
-        }
-        return new String(buf, US_ASCII);
-    }
-
     /** True when the peer closed the socket (EOF or reset) before sending anything more. */
     private static boolean closedByPeer(Socket s) throws IOException {
         try {
             return s.getInputStream().read() < 0;
         } catch (SocketException reset) {
             return true;
-        }
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
         }
     }
 
