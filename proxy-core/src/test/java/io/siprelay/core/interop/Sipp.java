@@ -140,8 +140,8 @@ public final class Sipp {
         }
         String msg = "SIPp ('" + EXECUTABLE + "') is not on PATH; install the Debian package sip-tester to run the"
                 + " interop tests";
-        if (System.getenv("SIPRELAY_INTEROP") != null) {
-            throw new AssertionError(msg + " (SIPRELAY_INTEROP is set, so this is not skipped)");
+        if (System.getenv("SIPRELAY_INTEROP") != null || System.getenv("SIPRELAY_ALL_EXTERNAL") != null) {
+            throw new AssertionError(msg + " (SIPRELAY_INTEROP or SIPRELAY_ALL_EXTERNAL is set: not skipped)");
         }
         Assumptions.assumeTrue(false, msg);
     }
