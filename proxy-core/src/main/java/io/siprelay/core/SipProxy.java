@@ -6,6 +6,7 @@ import io.siprelay.core.codec.SipCodec;
 import io.siprelay.core.concurrent.KeyedExecutor;
 import io.siprelay.core.concurrent.LaneExecutor;
 import io.siprelay.core.proxy.Listener;
+import io.siprelay.core.proxy.Myself;
 import io.siprelay.core.proxy.ProxyCore;
 import io.siprelay.core.proxy.ProxyStats;
 import io.siprelay.core.proxy.RelayTimers;
@@ -41,6 +42,7 @@ public final class SipProxy implements AutoCloseable {
     private final boolean ownsExecutor;
     private final TransactionLayer transactions;
     private final ProxyCore core;
+    private final Myself myself;
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -53,7 +55,8 @@ public final class SipProxy implements AutoCloseable {
         SipCodec codec = b.codec != null ? b.codec : SipCodec.create();
         this.transactions = new TransactionLayer(codec, clock, executor, b.timers);
         this.core = new ProxyCore(codec, clock, executor, transactions, b.requestRoute, listeners,
-                b.retryAfterSeconds, b.relayTimers, b.aliases);
+                b.retryAfterSeconds, b.relayTimers, b.myself);
+        this.myself = b.myself;
     }
 
     public static Builder builder() {
@@ -77,6 +80,7 @@ public final class SipProxy implements AutoCloseable {
                         + l.transport().localAddress() + ": " + e.getMessage(), e);
             }
         }
+        myself.listeners(listeners); // bound ports are known now (port 0 binds)
         started = true;
         return this;
     }
@@ -92,6 +96,11 @@ public final class SipProxy implements AutoCloseable {
     /** Relays (stateful transactions of the proxy core) not finished yet. */
     public int activeRelays() {
         return core.activeRelays();
+    }
+
+    /** The "is this me" set: listeners plus configured domains and addresses. */
+    public Myself myself() {
+        return myself;
     }
 
     public TransactionLayer transactions() {
@@ -132,7 +141,7 @@ public final class SipProxy implements AutoCloseable {
         private int queueCapacity = 4096;
         private int retryAfterSeconds = 5;
         private RelayTimers relayTimers = RelayTimers.defaults();
-        private final java.util.Set<String> aliases = new java.util.LinkedHashSet<>();
+        private Myself myself = Myself.create();
 
         private Builder() {
         }
@@ -200,9 +209,12 @@ public final class SipProxy implements AutoCloseable {
             return this;
         }
 
-        /** Another name of this proxy (Kamailio's {@code alias}): a domain or address that {@code myself} matches. */
-        public Builder alias(String host) {
-            aliases.add(Objects.requireNonNull(host, "host"));
+        /**
+         * What this proxy calls itself (Kamailio's {@code alias=} and {@code myself}): domains and addresses beyond
+         * its listeners, which are added at start. Pass the same object to blocks that ask "is this me".
+         */
+        public Builder myself(Myself myself) {
+            this.myself = Objects.requireNonNull(myself, "myself");
             return this;
         }
 

@@ -1,5 +1,7 @@
 package io.siprelay.core.blocks;
 
+import io.siprelay.core.proxy.Myself;
+
 import io.siprelay.core.route.Route;
 import io.siprelay.core.route.Step;
 import java.util.Objects;

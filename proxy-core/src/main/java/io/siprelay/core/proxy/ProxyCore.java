@@ -51,7 +51,7 @@ public final class ProxyCore implements InboundHandler {
     private final ProxyStats stats = new ProxyStats();
     private final int retryAfterSeconds;
     private final RelayTimers relayTimers;
-    private final java.util.Set<String> aliases;
+    private final Myself myself;
     private final Forwarding forwarding = new Forwarding(this);
     /** Relays in progress, by their server transaction: where a CANCEL finds its INVITE. */
     private final java.util.Map<ServerTransaction, ProxyTransaction> active =
@@ -63,11 +63,11 @@ public final class ProxyCore implements InboundHandler {
 
     public ProxyCore(SipCodec codec, io.siprelay.core.clock.SipClock clock, KeyedExecutor executor,
                      TransactionLayer transactions, Route requestRoute, List<Listener> listeners, int retryAfterSeconds,
-                     RelayTimers relayTimers, java.util.Set<String> aliases) {
+                     RelayTimers relayTimers, Myself myself) {
         this.codec = codec;
         this.clock = clock;
         this.relayTimers = relayTimers;
-        this.aliases = java.util.Set.copyOf(aliases);
+        this.myself = myself;
         this.executor = executor;
         this.transactions = transactions;
         this.requestRoute = requestRoute;
@@ -382,24 +382,9 @@ public final class ProxyCore implements InboundHandler {
         return null;
     }
 
-    /** Kamailio's {@code myself}: a URI naming one of our listeners (host and port) or an alias (any port). */
+    /** Kamailio's {@code myself}: a URI naming one of our listeners or domains. */
     boolean isMyself(javax.sip.address.SipURI uri) {
-        String host = ViaAddressing.stripBrackets(uri.getHost());
-        if (host == null) {
-            return false;
-        }
-        for (String a : aliases) {
-            if (a.equalsIgnoreCase(host)) {
-                return true;
-            }
-        }
-        int port = uri.getPort() > 0 ? uri.getPort() : (uri.isSecure() ? 5061 : 5060);
-        for (Listener l : listeners) {
-            if (l.port() == port && ViaAddressing.stripBrackets(l.host()).equalsIgnoreCase(host)) {
-                return true;
-            }
-        }
-        return false;
+        return myself.isMyself(uri);
     }
 
     boolean isOurVia(ViaHeader via) {

@@ -1,5 +1,7 @@
 package io.siprelay.core.blocks;
 
+import io.siprelay.core.proxy.Myself;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siprelay.core.route.Route;

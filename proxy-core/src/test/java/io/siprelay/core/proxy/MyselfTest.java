@@ -1,4 +1,4 @@
-package io.siprelay.core.blocks;
+package io.siprelay.core.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,5 @@
-package io.siprelay.core.blocks;
+package io.siprelay.core.proxy;
 
-import io.siprelay.core.proxy.Listener;
 import io.siprelay.core.route.RequestContext;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
