@@ -69,11 +69,7 @@ final class Forwarding {
      * §16.6 step 6: when the next hop in Route is a strict router (no {@code lr}), the Request-URI goes to the end of
      * the Route set and the strict router's URI becomes the Request-URI.
      */
-    void strictRouteCompat(Request req) {
-        RouteHeader top = (RouteHeader) req.getHeader(RouteHeader.NAME);
-        if (top == null || !(top.getAddress().getURI() instanceof SipURI u) || u.hasLrParam()) {
-            return;
-        }
+    private void strictRouteCompat(Request req, SipURI u) {
         try {
             Address old = core.codec().addressFactory().createAddress(req.getRequestURI());
             req.removeFirst(RouteHeader.NAME);
@@ -84,7 +80,11 @@ final class Forwarding {
         }
     }
 
-    /** The next hop: {@code destination} ($du) if given, else the top Route, else the Request-URI (§16.6 step 7). */
+    /**
+     * The next hop (§16.6 steps 6-7): {@code destination} ($du) if given; else the top Route when it is a loose router;
+     * else, when it is a strict router, the request is rewritten for it and goes to the new Request-URI; else the
+     * Request-URI.
+     */
     Hop resolve(Request req, String destination) throws HopException {
         URI next;
         if (destination != null) {
@@ -95,7 +95,14 @@ final class Forwarding {
             }
         } else {
             RouteHeader route = (RouteHeader) req.getHeader(RouteHeader.NAME);
-            next = route != null ? route.getAddress().getURI() : req.getRequestURI();
+            if (route == null) {
+                next = req.getRequestURI();
+            } else if (route.getAddress().getURI() instanceof SipURI r && !r.hasLrParam()) {
+                strictRouteCompat(req, r);
+                next = req.getRequestURI();
+            } else {
+                next = route.getAddress().getURI();
+            }
         }
         if (!(next instanceof SipURI uri)) {
             throw new HopException(416, "Unsupported URI Scheme");

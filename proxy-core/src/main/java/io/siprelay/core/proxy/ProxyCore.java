@@ -247,10 +247,12 @@ public final class ProxyCore implements InboundHandler {
      */
     private boolean cancelRelay(Flow flow, SipMessage cancel) {
         ServerTransaction invite = transactions.findInviteServer(cancel);
-        ProxyTransaction pt = invite == null ? null : active.get(invite);
-        if (pt == null) {
+        if (invite == null) {
             return false;
         }
+        // §16.10: a CANCEL matching a response context gets 200 at once; when the relay already ended (a final was
+        // sent) it has no further effect
+        ProxyTransaction pt = active.get(invite);
         ServerTransaction cst = transactions.createServer(cancel, flow);
         try {
             Response ok = codec.messageFactory().createResponse(200, cancel.request());
@@ -263,7 +265,9 @@ public final class ProxyCore implements InboundHandler {
             LOG.warn("could not answer a CANCEL: {}", e.toString());
         }
         stats.cancelsReceived.increment();
-        pt.cancel(cancel.request().getHeader("Reason"));
+        if (pt != null) {
+            pt.cancel(cancel.request().getHeader("Reason"));
+        }
         return true;
     }
 

@@ -180,9 +180,6 @@ final class ProxyTransaction {
         }
         Hop hop;
         try {
-            if (target.destination() == null) {
-                forwarding.strictRouteCompat(copy);
-            }
             hop = forwarding.resolve(copy, target.destination());
         } catch (HopException e) {
             lastHopError = e;

@@ -50,9 +50,6 @@ final class RouteContext extends RequestContext {
         }
         Forwarding.Hop hop;
         try {
-            if (destination() == null) {
-                fwd.strictRouteCompat(req);
-            }
             hop = fwd.resolve(req, destination());
         } catch (Forwarding.HopException e) {
             if (!Request.ACK.equals(req.getMethod())) {
