@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsTransportTest {
 
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-    private static final char[] PASSWORD = "changeit".toCharArray();
+    private static final char[] PASSWORD = TestCertificates.PASSWORD;
 
     @TempDir
     static Path dir;
@@ -57,16 +57,7 @@ class TlsTransportTest {
 
     @BeforeAll
     static void makeCertificate() throws Exception {
-        keyStorePath = dir.resolve("siprelay-test.p12");
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "siprelay", "-keyalg", "EC",
-                "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
-                "-validity", "2", "-storetype", "PKCS12", "-keystore", keyStorePath.toString(),
-                "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD))
-                .redirectErrorStream(true).start();
-        assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("keytool finished").isTrue();
-        String output = new String(p.getInputStream().readAllBytes(), US_ASCII);
-        assertThat(p.exitValue()).as("keytool: " + output).isZero();
+        keyStorePath = TestCertificates.selfSigned(dir);
         keyStore = TlsSettings.load(keyStorePath, PASSWORD);
 
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
