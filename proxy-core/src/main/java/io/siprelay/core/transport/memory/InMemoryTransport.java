@@ -18,6 +18,9 @@ public final class InMemoryTransport implements Transport {
     private final TransportType type;
     private final InetSocketAddress local;
     private volatile InboundHandler handler;
+    /** Stream types: one framer per remote address, as a real TCP connection has one. */
+    private final java.util.Map<InetSocketAddress, io.siprelay.core.transport.StreamFramer> connections =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     InMemoryTransport(InMemoryNetwork network, TransportType type, InetSocketAddress local) {
         this.network = network;
@@ -57,8 +60,37 @@ public final class InMemoryTransport implements Transport {
         if (h == null) {
             return;
         }
+        if (!type.isReliable()) {
+            hand(h, from, data);
+            return;
+        }
+        // a stream: bytes go through the same framing as on a real TCP connection
+        io.siprelay.core.transport.StreamFramer framer = connections.computeIfAbsent(from,
+                a -> new io.siprelay.core.transport.StreamFramer(
+                        io.siprelay.core.transport.TransportOptions.defaults()));
         try {
-            h.onMessage(this, from, data);
+            framer.feed(data, new io.siprelay.core.transport.StreamFramer.Sink() {
+                @Override
+                public void onMessage(byte[] message) {
+                    hand(h, from, message);
+                }
+
+                @Override
+                public void onPing() {
+                    network.enqueue(type, local, from, PONG);
+                }
+            });
+        } catch (io.siprelay.core.transport.FramingException e) {
+            LOG.debug("{} {}: framing error from {}, connection closed: {}", type, local, from, e.getMessage());
+            connections.remove(from);
+        }
+    }
+
+    private static final byte[] PONG = {'\r', '\n'};
+
+    private void hand(InboundHandler h, InetSocketAddress from, byte[] message) {
+        try {
+            h.onMessage(this, from, message);
         } catch (RuntimeException e) {
             // the same containment a real transport gives: a handler failure never stops the listener
             LOG.error("inbound handler failed on {} {}", type, local, e);
