@@ -43,6 +43,7 @@ public final class SipProxy implements AutoCloseable {
     private final TransactionLayer transactions;
     private final ProxyCore core;
     private final Myself myself;
+    private final SipCodec codec;
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -52,7 +53,7 @@ public final class SipProxy implements AutoCloseable {
         this.clock = ownsClock ? new SystemClock() : b.clock;
         this.ownsExecutor = b.executor == null;
         this.executor = ownsExecutor ? new LaneExecutor(b.workers, b.queueCapacity) : b.executor;
-        SipCodec codec = b.codec != null ? b.codec : SipCodec.create();
+        this.codec = b.codec != null ? b.codec : SipCodec.create();
         this.transactions = new TransactionLayer(codec, clock, executor, b.timers);
         this.core = new ProxyCore(codec, clock, executor, transactions, b.requestRoute, listeners,
                 b.retryAfterSeconds, b.relayTimers, b.myself);
@@ -96,6 +97,25 @@ public final class SipProxy implements AutoCloseable {
     /** Relays (stateful transactions of the proxy core) not finished yet. */
     public int activeRelays() {
         return core.activeRelays();
+    }
+
+    /**
+     * Sends a request of the proxy's own in a client transaction (OPTIONS probes of a dispatcher, for example). The
+     * request needs Call-ID, From with a tag, To, CSeq and Max-Forwards; the proxy adds its Via and sends it to
+     * {@code destination} (a SIP URI; null: the Request-URI). The future completes with the final response: received,
+     * or a local 408 (no answer in time) or 503 (could not be sent). Build requests with {@link #codec()}'s factories.
+     */
+    public java.util.concurrent.CompletableFuture<javax.sip.message.Response> sendRequest(
+            javax.sip.message.Request request, String destination) {
+        if (!started) {
+            throw new IllegalStateException("start the proxy before sending requests");
+        }
+        return core.sendOwnRequest(request, destination);
+    }
+
+    /** The codec and its JAIN-SIP message, header and address factories. */
+    public SipCodec codec() {
+        return codec;
     }
 
     /** The "is this me" set: listeners plus configured domains and addresses. */

@@ -112,6 +112,65 @@ public final class ProxyCore implements InboundHandler {
         return relayTimers;
     }
 
+    /**
+     * Sends a request of the proxy's own (a UAC: OPTIONS probes and the like) in a client transaction. The request
+     * needs Call-ID, From (with tag), To, CSeq and Max-Forwards; the proxy adds its Via. The future completes with the
+     * final response: a received one, a local 408 when Timer B/F fires, or a local 503 when it cannot be sent.
+     */
+    public java.util.concurrent.CompletableFuture<Response> sendOwnRequest(Request request, String destination) {
+        java.util.concurrent.CompletableFuture<Response> result = new java.util.concurrent.CompletableFuture<>();
+        javax.sip.header.CallIdHeader cid = (javax.sip.header.CallIdHeader) request.getHeader(
+                javax.sip.header.CallIdHeader.NAME);
+        if (cid == null) {
+            throw new IllegalArgumentException("the request needs a Call-ID");
+        }
+        boolean queued = executor.execute(cid.getCallId(), Admission.IN_PROGRESS, () -> {
+            try {
+                Forwarding.Hop hop = forwarding.resolve(request, destination);
+                forwarding.pushVia(request, hop, newBranchId());
+                transactions.sendRequest(SipMessage.of(request), new Flow(hop.listener().transport(), hop.address()),
+                        new io.siprelay.core.transaction.ClientTransactionListener() {
+                            @Override
+                            public void onResponse(io.siprelay.core.transaction.ClientTransaction tx,
+                                                   SipMessage response) {
+                                if (response.statusCode() >= 200) {
+                                    result.complete(response.response());
+                                }
+                            }
+
+                            @Override
+                            public void onTimeout(io.siprelay.core.transaction.ClientTransaction tx) {
+                                result.complete(localAnswer(request, 408, "Request Timeout"));
+                            }
+
+                            @Override
+                            public void onTransportError(io.siprelay.core.transaction.ClientTransaction tx,
+                                                         IOException error) {
+                                result.complete(localAnswer(request, 503, "Service Unavailable"));
+                            }
+                        });
+            } catch (Forwarding.HopException e) {
+                result.complete(localAnswer(request, e.status, e.reason));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        if (!queued) {
+            result.complete(localAnswer(request, 503, "Service Unavailable"));
+        }
+        return result;
+    }
+
+    private Response localAnswer(Request request, int status, String reason) {
+        try {
+            Response r = codec.messageFactory().createResponse(status, request);
+            r.setReasonPhrase(reason);
+            return r;
+        } catch (java.text.ParseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Relays whose transaction has not ended yet. */
     public int activeRelays() {
         return active.size();
