@@ -161,6 +161,17 @@ public final class Peer implements AutoCloseable {
                 .getSeqNumber());
     }
 
+    /** The CANCEL for a sent INVITE (RFC 3261 §9.1): same Request-URI, top Via, Call-ID, From, To and CSeq number. */
+    public Request cancel(Request invite) {
+        Request c = request(Request.CANCEL, invite.getRequestURI().toString());
+        c.setHeader((ViaHeader) invite.getHeader(ViaHeader.NAME).clone());
+        c.setHeader((CallIdHeader) invite.getHeader(CallIdHeader.NAME).clone());
+        c.setHeader((FromHeader) invite.getHeader(FromHeader.NAME).clone());
+        c.setHeader((ToHeader) invite.getHeader(ToHeader.NAME).clone());
+        setCSeq(c, ((CSeqHeader) invite.getHeader(CSeqHeader.NAME)).getSeqNumber());
+        return c;
+    }
+
     /**
      * A request inside the dialog that {@code invite} and its 2xx {@code ok} created, from the caller's side:
      * Request-URI = the remote Contact, Route = the Record-Route set reversed (RFC 3261 §12.2.1.1).

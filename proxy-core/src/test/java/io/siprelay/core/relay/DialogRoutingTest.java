@@ -99,7 +99,7 @@ class DialogRoutingTest {
         Request atBob = bob.takeRequest();
         bob.reply(atBob, 180);
         alice.takeResponse();
-        alice.send(cancelFor(alice, invite));
+        alice.send(alice.cancel(invite));
         assertThat(alice.takeResponse().getStatusCode()).isEqualTo(200);
         Request cancelAtBob = bob.takeRequest();
         assertThat(cancelAtBob.getMethod()).isEqualTo("CANCEL");
@@ -111,17 +111,8 @@ class DialogRoutingTest {
         assertThat(alice.inboxEmpty()).isTrue();
 
         // a CANCEL after the final response: 200, no effect
-        alice.send(cancelFor(alice, invite));
+        alice.send(alice.cancel(invite));
         assertThat(alice.takeResponse().getStatusCode()).isEqualTo(200);
         assertThat(bob.inboxEmpty()).isTrue();
-    }
-
-    static Request cancelFor(Peer peer, Request invite) throws Exception {
-        Request cancel = peer.request("CANCEL", invite.getRequestURI().toString());
-        cancel.setHeader((javax.sip.header.ViaHeader) invite.getHeader("Via").clone());
-        cancel.setHeader((javax.sip.header.CallIdHeader) invite.getHeader("Call-ID").clone());
-        cancel.setHeader((javax.sip.header.FromHeader) invite.getHeader("From").clone());
-        cancel.setHeader((javax.sip.header.ToHeader) invite.getHeader("To").clone());
-        return cancel;
     }
 }

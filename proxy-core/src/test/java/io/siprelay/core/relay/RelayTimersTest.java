@@ -122,12 +122,7 @@ class RelayTimersTest {
         start(RelayTimers.defaults());
         Request invite = invite();
         Request atBob = bob.takeRequest();
-        Request cancel = alice.request("CANCEL", invite.getRequestURI().toString());
-        cancel.setHeader((javax.sip.header.ViaHeader) invite.getHeader("Via").clone());
-        cancel.setHeader((javax.sip.header.CallIdHeader) invite.getHeader("Call-ID").clone());
-        cancel.setHeader((javax.sip.header.FromHeader) invite.getHeader("From").clone());
-        cancel.setHeader((javax.sip.header.ToHeader) invite.getHeader("To").clone());
-        alice.send(cancel);
+        alice.send(alice.cancel(invite));
         assertThat(alice.takeResponse().getStatusCode()).isEqualTo(200);
         assertThat(bob.inboxEmpty()).as("RFC 3261 §9.1: no CANCEL before a provisional").isTrue();
         bob.reply(atBob, 180);

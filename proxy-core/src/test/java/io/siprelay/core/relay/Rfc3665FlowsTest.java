@@ -160,11 +160,7 @@ class Rfc3665FlowsTest {
         bob.reply(atBob, 180);
         assertThat(alice.takeResponse().getStatusCode()).isEqualTo(180);
 
-        Request cancel = alice.request("CANCEL", invite.getRequestURI().toString());
-        cancel.setHeader((ViaHeader) invite.getHeader(ViaHeader.NAME).clone());
-        cancel.setHeader((javax.sip.header.CallIdHeader) invite.getHeader("Call-ID").clone());
-        cancel.setHeader((javax.sip.header.FromHeader) invite.getHeader("From").clone());
-        cancel.setHeader((javax.sip.header.ToHeader) invite.getHeader("To").clone());
+        Request cancel = alice.cancel(invite);
         cancel.setHeader(kit.codec().headerFactory().createHeader("Reason", "SIP;cause=200;text=\"Call completed elsewhere\""));
         alice.send(cancel);
         Response cancelOk = alice.takeResponse();
