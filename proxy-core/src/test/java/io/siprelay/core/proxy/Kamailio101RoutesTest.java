@@ -169,6 +169,21 @@ class Kamailio101RoutesTest {
     }
 
     @Test
+    void routesLogWithTheCallIdInTheMdc() {
+        List<String> seen = new ArrayList<>();
+        kit.proxy(b -> b.requestRoute(ctx -> {
+            seen.add(org.slf4j.MDC.get("callId"));
+            return ctx.reply(200, "OK");
+        }));
+        Peer alice = kit.peer("127.0.0.2", 5062);
+        Request req = alice.request("OPTIONS", "sip:127.0.0.1");
+        alice.send(req);
+        alice.takeResponse();
+        assertThat(seen).containsExactly(((CallIdHeader) req.getHeader(CallIdHeader.NAME)).getCallId());
+        assertThat(org.slf4j.MDC.get("callId")).as("cleared after the request").isNull();
+    }
+
+    @Test
     void ackForStatelessNon2xxIsAbsorbed() {
         SipProxy proxy = kit.proxy(b -> b.requestRoute(ctx -> ctx.reply(486, "Busy Here")));
         Peer alice = kit.peer("127.0.0.2", 5062);
