@@ -56,7 +56,7 @@ public final class SipProxy implements AutoCloseable {
         this.codec = b.codec != null ? b.codec : SipCodec.create();
         this.transactions = new TransactionLayer(codec, clock, executor, b.timers);
         this.core = new ProxyCore(codec, clock, executor, transactions, b.requestRoute, listeners,
-                b.retryAfterSeconds, b.relayTimers, b.myself);
+                b.retryAfterSeconds, b.relayTimers, b.myself, b.maxRelays);
         this.myself = b.myself;
     }
 
@@ -162,6 +162,7 @@ public final class SipProxy implements AutoCloseable {
         private int retryAfterSeconds = 5;
         private RelayTimers relayTimers = RelayTimers.defaults();
         private Myself myself = Myself.create();
+        private int maxRelays = 100_000;
 
         private Builder() {
         }
@@ -220,6 +221,15 @@ public final class SipProxy implements AutoCloseable {
                 throw new IllegalArgumentException("Retry-After must be >= 0, got " + seconds);
             }
             this.retryAfterSeconds = seconds;
+            return this;
+        }
+
+        /** Stateful relays in progress at most; beyond it new requests get 503 with Retry-After. */
+        public Builder maxRelays(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxRelays must be at least 1, got " + max);
+            }
+            this.maxRelays = max;
             return this;
         }
 

@@ -52,6 +52,7 @@ public final class ProxyCore implements InboundHandler {
     private final int retryAfterSeconds;
     private final RelayTimers relayTimers;
     private final Myself myself;
+    private final int maxRelays;
     private final Forwarding forwarding = new Forwarding(this);
     /** Relays in progress, by their server transaction: where a CANCEL finds its INVITE. */
     private final java.util.Map<ServerTransaction, ProxyTransaction> active =
@@ -63,7 +64,8 @@ public final class ProxyCore implements InboundHandler {
 
     public ProxyCore(SipCodec codec, io.siprelay.core.clock.SipClock clock, KeyedExecutor executor,
                      TransactionLayer transactions, Route requestRoute, List<Listener> listeners, int retryAfterSeconds,
-                     RelayTimers relayTimers, Myself myself) {
+                     RelayTimers relayTimers, Myself myself, int maxRelays) {
+        this.maxRelays = maxRelays;
         this.codec = codec;
         this.clock = clock;
         this.relayTimers = relayTimers;
@@ -200,8 +202,9 @@ public final class ProxyCore implements InboundHandler {
         String key = MessageScan.callId(message);
         Flow flow = new Flow(transport, source);
         if (!executor.execute(key != null ? key : source.toString(), admission, () -> process(flow, message))) {
-            stats.overloadRejected.increment();
-            if (!response) {
+            if (response) {
+                stats.overloadRejected.increment();
+            } else {
                 rejectOverloaded(flow, message);
             }
         }
@@ -210,14 +213,28 @@ public final class ProxyCore implements InboundHandler {
     /** 503 with Retry-After for a new request that found the queues full (rare path, so parsing here is fine). */
     private void rejectOverloaded(Flow flow, byte[] data) {
         try {
-            SipMessage m = codec.parse(data);
-            if (m.isRequest() && !Request.ACK.equals(m.method())) {
-                RetryAfterHeader ra = codec.headerFactory().createRetryAfterHeader(retryAfterSeconds);
-                statelessReply(flow, m, 503, "Service Unavailable", r -> r.setHeader(ra));
-            }
-        } catch (SipParseException | javax.sip.InvalidArgumentException e) {
+            rejectOverloaded(flow, codec.parse(data));
+        } catch (SipParseException e) {
             LOG.debug("overload: dropped an unparsable message from {}", flow);
         }
+    }
+
+    /** 503 with Retry-After: the proxy is at one of its limits (queues, relays in progress). */
+    void rejectOverloaded(Flow flow, SipMessage m) {
+        if (!m.isRequest() || Request.ACK.equals(m.method())) {
+            return;
+        }
+        stats.overloadRejected.increment();
+        try {
+            RetryAfterHeader ra = codec.headerFactory().createRetryAfterHeader(retryAfterSeconds);
+            statelessReply(flow, m, 503, "Service Unavailable", r -> r.setHeader(ra));
+        } catch (javax.sip.InvalidArgumentException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    int maxRelays() {
+        return maxRelays;
     }
 
     // ---------------------------------------------------------------- worker lane

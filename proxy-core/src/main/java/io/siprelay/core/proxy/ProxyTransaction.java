@@ -102,6 +102,10 @@ final class ProxyTransaction {
             core.statelessReply(ctx.source(), incoming, 483, "Too Many Hops", r -> { });
             return;
         }
+        if (core.activeRelays() >= core.maxRelays()) {
+            core.rejectOverloaded(ctx.source(), incoming); // bounded state: 503 + Retry-After, counted
+            return;
+        }
         ServerTransaction server = core.transactions().createServer(incoming, ctx.source());
         ProxyTransaction pt = new ProxyTransaction(core, ctx, incoming, server);
         core.register(server, pt);

@@ -65,6 +65,28 @@ class OverloadTest {
         assertThat(answered).extracting(Response::getStatusCode).containsOnly(200);
     }
 
+    @Test
+    void relaysInProgressAreBounded() {
+        try (SipTestKit k = SipTestKit.create()) {
+            SipProxy proxy = k.proxy(b -> b.maxRelays(2).requestRoute(ctx -> {
+                ctx.setDestination("sip:127.0.0.3:5060");
+                return ctx.relay();
+            }));
+            Peer alice = k.peer("127.0.0.2", 5062);
+            k.peer("127.0.0.3", 5060); // rings forever: relays stay in progress
+            for (int i = 0; i < 3; i++) {
+                alice.send(alice.request("INVITE", "sip:bob@example.com"));
+            }
+            List<Integer> codes = new ArrayList<>();
+            while (!alice.inboxEmpty()) {
+                codes.add(alice.takeResponse().getStatusCode());
+            }
+            assertThat(codes).containsExactly(100, 100, 503);
+            assertThat(proxy.activeRelays()).isEqualTo(2);
+            assertThat(proxy.stats().overloadRejected()).isEqualTo(1);
+        }
+    }
+
     private List<Response> drain(Peer peer, int count) throws InterruptedException {
         List<Response> out = new ArrayList<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
