@@ -414,8 +414,8 @@ public final class ProxyCore implements InboundHandler {
                 to.setTag(statelessTag(request));
             }
             customizer.accept(resp);
+            stats.statelessReplies.increment(); // before the send: a peer may act on the reply at once
             sendResponse(flow, resp);
-            stats.statelessReplies.increment();
         } catch (java.text.ParseException | RuntimeException e) {
             LOG.warn("could not build a {} reply: {}", status, e.toString());
         }
