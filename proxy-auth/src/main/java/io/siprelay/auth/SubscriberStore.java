@@ -7,7 +7,7 @@ import java.util.Optional;
  * thread-safe; {@link #find} runs on the request path, so cache it if it is slow.
  *
  * @see InMemorySubscriberStore
- * @see JdbcSubscriberStore
+ * @see io.siprelay.auth.db.JdbcSubscriberStore
  */
 public interface SubscriberStore {
 
