@@ -7,7 +7,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.StringLength;
 
 /** Whatever a client sends, parsing credentials never throws, and well-formed parameters round-trip. */
-class CredentialsParserProperties {
+class CredentialsParserPropertiesTest {
 
     @Property(tries = 2000)
     void neverThrows(@ForAll @StringLength(max = 200) String junk) {

@@ -12,7 +12,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /** The indexed lookup gives the same answer as a plain scan of the entries by longest prefix, then list order. */
-class AddressTableProperties {
+class AddressTablePropertiesTest {
 
     @Property(tries = 300)
     void indexAgreesWithLinearScan(@ForAll("entries") List<AddressEntry> entries, @ForAll("probes") List<int[]> probes) {
