@@ -275,7 +275,7 @@ public final class DigestAuth {
     /**
      * Kamailio's {@code auth_challenge(realm, flags)}: 401 for REGISTER, 407 for anything else, with one challenge
      * header per configured algorithm. {@code stale=true} is added when this request's last check found a stale
-     * nonce.
+     * nonce. An ACK cannot be answered: it is dropped instead.
      */
     public Step.Done challenge(RequestContext ctx, String realm) {
         return isRegister(ctx) ? wwwChallenge(ctx, realm) : proxyChallenge(ctx, realm);
@@ -294,6 +294,9 @@ public final class DigestAuth {
 
     private Step.Done sendChallenge(RequestContext ctx, String realm, int status, String reason, String header) {
         Objects.requireNonNull(realm, "realm");
+        if (ctx.isMethod(Request.ACK)) {
+            return ctx.drop(); // an ACK is never answered (RFC 3261 §17.2.1), so it cannot be challenged
+        }
         boolean stale = lastResult(ctx) == AuthResult.STALE_NONCE;
         List<Header> hs = new ArrayList<>(algorithms.size());
         for (String value : challengeValues(ctx, realm, stale)) {
@@ -379,11 +382,15 @@ public final class DigestAuth {
      * A ready-made block: checks the request against the realm {@code realmFn} picks (typically
      * {@code RequestContext::fromDomain}); on success consumes the credentials (not for REGISTER) and goes on; an
      * auth username that is not the From/To user gets 403; anything else gets a challenge (with {@code stale=true}
-     * when due).
+     * when due). ACK and CANCEL go on unchecked: they cannot be challenged (RFC 3261 §22.1); the ACK of a challenge
+     * and the CANCEL of a relayed INVITE must still reach the core.
      */
     public Route requireCredentials(Function<RequestContext, String> realmFn) {
         Objects.requireNonNull(realmFn, "realmFn");
         return Route.named("auth", ctx -> {
+            if (ctx.isMethod(Request.ACK) || ctx.isMethod(Request.CANCEL)) {
+                return Step.next();
+            }
             String realm = realmFn.apply(ctx);
             if (realm == null) {
                 return ctx.reply(403, "Forbidden");

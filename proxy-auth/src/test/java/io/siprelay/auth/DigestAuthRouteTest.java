@@ -269,6 +269,8 @@ class DigestAuthRouteTest {
         assertThat(challenge).hasStatus(407).hasHeaderCount("Proxy-Authenticate", 2)
                 .doesNotHaveHeader("WWW-Authenticate");
         alice.send(alice.ack(invite, challenge));
+        assertThat(alice.inboxEmpty()).as("the ACK of the 407 is not answered").isTrue();
+        assertThat(bob.inboxEmpty()).isTrue();
         alice.send(client("alice", "wonderland", "SHA-256").authorize(Requests.next(invite), challenge));
         assertThat(alice.takeResponse()).hasStatus(100);
         Request atBob = bob.takeRequest();
