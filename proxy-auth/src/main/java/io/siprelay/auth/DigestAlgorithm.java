@@ -1,0 +1,45 @@
+package io.siprelay.auth;
+
+import java.util.Locale;
+
+/**
+ * The digest algorithms SipRelay verifies and offers (RFC 7616 §3.5, RFC 8760). The {@code -sess} variants are not
+ * supported.
+ */
+public enum DigestAlgorithm {
+    /** {@code algorithm=MD5}, the RFC 2617 default (also what an absent {@code algorithm} parameter means). */
+    MD5("MD5", "MD5"),
+    /** {@code algorithm=SHA-256} (RFC 7616). */
+    SHA_256("SHA-256", "SHA-256");
+
+    private final String token;
+    private final String jcaName;
+
+    DigestAlgorithm(String token, String jcaName) {
+        this.token = token;
+        this.jcaName = jcaName;
+    }
+
+    /** The value of the {@code algorithm} parameter. */
+    public String token() {
+        return token;
+    }
+
+    String jcaName() {
+        return jcaName;
+    }
+
+    /** The algorithm for an {@code algorithm} parameter value (case-insensitive); null means MD5; unknown → null. */
+    public static DigestAlgorithm fromToken(String token) {
+        if (token == null) {
+            return MD5;
+        }
+        String t = token.trim().toUpperCase(Locale.ROOT);
+        for (DigestAlgorithm a : values()) {
+            if (a.token.equals(t)) {
+                return a;
+            }
+        }
+        return null;
+    }
+}
