@@ -96,7 +96,6 @@ public final class Dispatcher implements AutoCloseable {
     private final Executor probeExecutor;
     private final ExecutorService ownedExecutor;
     private final TxKey<Selection> selectionKey = TxKey.of("dispatcher.selection", Selection.class);
-    private final TxKey<Boolean> loadHookKey = TxKey.of("dispatcher.loadHook", Boolean.class);
 
     private volatile Snapshot snapshot;
     private final Object writeLock = new Object();
@@ -723,18 +722,31 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes the transaction's reply route count the call's 2xx and failures. A relay from a failure route takes that
+     * context's reply route, so {@link #next} hooks again.
+     */
     private void hookReplies(RequestContext ctx) {
-        if (Boolean.TRUE.equals(ctx.get(loadHookKey))) {
+        if (ctx.replyRoute() instanceof LoadHook) {
             return;
         }
-        ctx.set(loadHookKey, Boolean.TRUE);
-        ReplyRoute previous = ctx.replyRoute();
-        ctx.onReply(r -> {
+        ctx.onReply(new LoadHook(ctx.replyRoute()));
+    }
+
+    private final class LoadHook implements ReplyRoute {
+        private final ReplyRoute previous;
+
+        LoadHook(ReplyRoute previous) {
+            this.previous = previous;
+        }
+
+        @Override
+        public void handle(ReplyContext r) {
             onLoadReply(r);
             if (previous != null) {
                 previous.handle(r);
             }
-        });
+        }
     }
 
     private void onLoadReply(ReplyContext r) {
