@@ -36,7 +36,9 @@ final class Health {
         int admin = newConfigured & DsFlags.ADMIN_MASK;
         if (admin != configuredFlags) {
             flags = (flags & ~DsFlags.ADMIN_MASK) | admin;
-            if ((newConfigured & DsFlags.INACTIVE) != 0) {
+            if ((admin & DsFlags.DISABLED) != 0) {
+                flags &= ~(DsFlags.INACTIVE | DsFlags.TRYING); // DX, as configured
+            } else if ((newConfigured & DsFlags.INACTIVE) != 0) {
                 flags |= DsFlags.INACTIVE;
             }
             configuredFlags = admin;
