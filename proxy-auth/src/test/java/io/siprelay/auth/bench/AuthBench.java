@@ -172,12 +172,12 @@ public final class AuthBench {
         }
 
         @Override
-        protected javax.sip.header.HeaderFactory headerFactory() {
+        public javax.sip.header.HeaderFactory headerFactory() {
             return codec.headerFactory();
         }
 
         @Override
-        protected javax.sip.address.AddressFactory addressFactory() {
+        public javax.sip.address.AddressFactory addressFactory() {
             return codec.addressFactory();
         }
     }

@@ -118,7 +118,9 @@ final class ProxyTransaction {
     private void adoptSettings(RequestContext ctx) {
         this.template = ctx.request();
         this.failureRoute = ctx.failureRoute();
-        this.replyRoute = ctx.replyRoute();
+        if (ctx.replyRoute() != null || replyRoute == null) {
+            this.replyRoute = ctx.replyRoute(); // like t_on_reply, it stays armed through a failure-route relay
+        }
         this.branchRoute = ctx.branchRoute();
         Duration frOverride = ctx.frTimer();
         Duration frInvOverride = ctx.frInvTimer();
@@ -512,12 +514,12 @@ final class ProxyTransaction {
         }
 
         @Override
-        protected javax.sip.header.HeaderFactory headerFactory() {
+        public javax.sip.header.HeaderFactory headerFactory() {
             return core.codec().headerFactory();
         }
 
         @Override
-        protected javax.sip.address.AddressFactory addressFactory() {
+        public javax.sip.address.AddressFactory addressFactory() {
             return core.codec().addressFactory();
         }
     }

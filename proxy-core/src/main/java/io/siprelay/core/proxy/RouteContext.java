@@ -110,12 +110,12 @@ final class RouteContext extends RequestContext {
     }
 
     @Override
-    protected HeaderFactory headerFactory() {
+    public HeaderFactory headerFactory() {
         return core.codec().headerFactory();
     }
 
     @Override
-    protected AddressFactory addressFactory() {
+    public AddressFactory addressFactory() {
         return core.codec().addressFactory();
     }
 }

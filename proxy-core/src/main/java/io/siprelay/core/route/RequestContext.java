@@ -486,9 +486,11 @@ public abstract class RequestContext {
 
     // ---------------------------------------------------------------- helpers for subclasses and getters
 
-    protected abstract javax.sip.header.HeaderFactory headerFactory();
+    /** JAIN-SIP header factory, for headers a route or component builds (reply customizers, for example). */
+    public abstract javax.sip.header.HeaderFactory headerFactory();
 
-    protected abstract javax.sip.address.AddressFactory addressFactory();
+    /** JAIN-SIP address factory. */
+    public abstract javax.sip.address.AddressFactory addressFactory();
 
     private SipURI sipRequestUri() {
         if (request.getRequestURI() instanceof SipURI u) {

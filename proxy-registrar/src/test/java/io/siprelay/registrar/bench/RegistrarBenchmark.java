@@ -155,12 +155,12 @@ public class RegistrarBenchmark {
         }
 
         @Override
-        protected HeaderFactory headerFactory() {
+        public HeaderFactory headerFactory() {
             return codec.headerFactory();
         }
 
         @Override
-        protected AddressFactory addressFactory() {
+        public AddressFactory addressFactory() {
             return codec.addressFactory();
         }
     }
