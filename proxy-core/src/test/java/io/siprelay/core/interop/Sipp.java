@@ -40,7 +40,9 @@ public final class Sipp {
     /** SIPp transport modes used here: one socket each. */
     public enum Transport {
         UDP("u1"),
-        TCP("t1");
+        TCP("t1"),
+        /** Only in SIPp builds linked with OpenSSL (see {@link #tlsSupport()}); needs -tls_cert/-tls_key. */
+        TLS("l1");
 
         final String flag;
 
@@ -62,6 +64,7 @@ public final class Sipp {
     private Duration recvTimeout = Duration.ofMillis(5000);
     private Duration wallClockLimit = Duration.ofSeconds(90);
     private final List<String> extraArgs = new ArrayList<>();
+    private int localPort;
 
     private Sipp(String scenarioResource) {
         this.scenarioResource = scenarioResource;
@@ -119,6 +122,12 @@ public final class Sipp {
         return this;
     }
 
+    /** {@code -p}: SIPp's own port (a UAS must be known to the proxy's route before it starts); default: a free one. */
+    public Sipp localPort(int port) {
+        this.localPort = port;
+        return this;
+    }
+
     /** Further SIPp arguments, appended before the remote host. */
     public Sipp extraArgs(String... args) {
         Collections.addAll(extraArgs, args);
@@ -165,6 +174,14 @@ public final class Sipp {
 
     /** Runs SIPp to completion (or until the wall-clock limit) and collects its results. */
     public Result run() throws IOException, InterruptedException {
+        return start().await();
+    }
+
+    /**
+     * Starts SIPp in the background (e.g. a UAS that must be listening before the UAC starts). The caller must
+     * {@link Running#await()} or {@link Running#stop()} it; both are bounded by the wall-clock limit.
+     */
+    public Running start() throws IOException {
         if (target == null) {
             throw new IllegalStateException("no target");
         }
@@ -182,14 +199,14 @@ public final class Sipp {
         Path screenFile = dir.resolve("screen.log");
         Path stdout = dir.resolve("stdout.log");
         Path stderr = dir.resolve("stderr.log");
-        int localPort = freeLocalPort();
+        int port = localPort > 0 ? localPort : freeLocalPort();
 
         List<String> cmd = new ArrayList<>(List.of(
                 EXECUTABLE,
                 "-sf", scenarioFile.toString(),
                 "-t", transport.flag,
                 "-i", "127.0.0.1",
-                "-p", Integer.toString(localPort),
+                "-p", Integer.toString(port),
                 "-m", Integer.toString(calls),
                 "-r", Integer.toString(rate),
                 "-l", Integer.toString(limit),
@@ -211,21 +228,104 @@ public final class Sipp {
         pb.environment().put("TERM", "dumb");
         long t0 = System.nanoTime();
         Process p = pb.start();
-        boolean timedOut = false;
-        if (!p.waitFor(wallClockLimit.toMillis(), TimeUnit.MILLISECONDS)) {
-            timedOut = true;
-            p.descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
+        return new Running(p, cmd, dir, t0, wallClockLimit, statFile, errorFile, screenFile, stdout, stderr);
+    }
+
+    /** A SIPp process started by {@link #start()}. */
+    public static final class Running {
+        private final Process process;
+        private final List<String> command;
+        private final Path dir;
+        private final long startNanos;
+        private final Duration wallClockLimit;
+        private final Path statFile;
+        private final Path errorFile;
+        private final Path screenFile;
+        private final Path stdout;
+        private final Path stderr;
+
+        Running(Process process, List<String> command, Path dir, long startNanos, Duration wallClockLimit,
+                Path statFile, Path errorFile, Path screenFile, Path stdout, Path stderr) {
+            this.process = process;
+            this.command = command;
+            this.dir = dir;
+            this.startNanos = startNanos;
+            this.wallClockLimit = wallClockLimit;
+            this.statFile = statFile;
+            this.errorFile = errorFile;
+            this.screenFile = screenFile;
+            this.stdout = stdout;
+            this.stderr = stderr;
+        }
+
+        public boolean isAlive() {
+            return process.isAlive();
+        }
+
+        /** Waits for SIPp to exit, at most until the wall-clock limit counted from the start; then destroys it. */
+        public Result await() throws IOException, InterruptedException {
+            long left = wallClockLimit.toNanos() - (System.nanoTime() - startNanos);
+            boolean timedOut = !process.waitFor(Math.max(0, left), TimeUnit.NANOSECONDS);
+            if (timedOut) {
+                destroy();
+            }
+            return collect(timedOut);
+        }
+
+        /**
+         * Waits at most {@code grace} for SIPp to exit on its own, then stops it (TERM, then KILL); the result says
+         * timedOut when it had to be stopped.
+         */
+        public Result stop(Duration grace) throws IOException, InterruptedException {
+            boolean timedOut = !process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
+            if (timedOut) {
+                destroy();
+            }
+            return collect(timedOut);
+        }
+
+        private void destroy() throws InterruptedException {
+            process.descendants().forEach(ProcessHandle::destroy);
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
             }
         }
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
-        int exit = p.isAlive() ? Integer.MIN_VALUE : p.exitValue();
-        return new Result(cmd, dir, exit, timedOut, elapsed, lastStatLine(statFile),
-                readQuietly(errorFile), readQuietly(screenFile), readQuietly(stdout), readQuietly(stderr));
+
+        private Result collect(boolean timedOut) throws IOException {
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
+            int exit = process.isAlive() ? Integer.MIN_VALUE : process.exitValue();
+            return new Result(command, dir, exit, timedOut, elapsed, lastStatLine(statFile),
+                    readQuietly(errorFile), readQuietly(screenFile), readQuietly(stdout), readQuietly(stderr));
+        }
+    }
+
+    /**
+     * Whether this SIPp can do TLS: an empty Optional when it can, else the evidence why not. Debian's sip-tester
+     * 3.6.1 is built without OpenSSL: its {@code -h} lists no {@code l1} transport and no {@code -tls_cert}, and
+     * {@code -t l1} exits 1 with "To use a TLS transport you must compile SIPp with OpenSSL".
+     */
+    public static java.util.Optional<String> tlsUnsupportedReason() throws IOException, InterruptedException {
+        String help = runQuick(EXECUTABLE, "-h");
+        String version = runQuick(EXECUTABLE, "-v").lines().map(String::trim).filter(l -> l.startsWith("SIPp"))
+                .findFirst().orElse("SIPp (version unknown)");
+        if (help.contains("-tls_cert") && help.contains("l1")) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(version + ": no TLS in this build ('sipp -h' lists neither '-t l1' nor"
+                + " '-tls_cert'; SIPp needs to be compiled with OpenSSL for TLS)");
+    }
+
+    private static String runQuick(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        return new String(out, StandardCharsets.ISO_8859_1);
     }
 
     /**
@@ -327,6 +427,20 @@ public final class Sipp {
 
         public long retransmissions() {
             return counter("Retransmissions");
+        }
+
+        /** Calls failed because a message came that the scenario did not expect at that point. */
+        public long unexpectedMessages() {
+            return counter("FailedUnexpectedMessage");
+        }
+
+        /** Messages that matched no call (e.g. a retransmission after the call ended), and calls ended early. */
+        public long outOfCallMessages() {
+            return counter("OutOfCallMsgs");
+        }
+
+        public long deadCallMessages() {
+            return counter("DeadCallMsgs");
         }
 
         public long totalCallsCreated() {
