@@ -84,12 +84,28 @@ final class Database {
         });
     }
 
+    /**
+     * Opens with a few retries while another process is just starting its H2 auto-server (two processes opening the
+     * file at the same moment get H2 error 90020 "Locked by another process"; a moment later the second connects
+     * through the first one's server).
+     */
     private <T> T open(Supplier<T> opener) {
-        try {
-            return opener.get();
-        } catch (RuntimeException e) {
-            throw new CtlException(SiprelayCtl.EXIT_DATABASE, "cannot open database " + displayUrl() + ": "
-                    + CtlException.rootMessage(e), e);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return opener.get();
+            } catch (RuntimeException e) {
+                String why = CtlException.rootMessage(e);
+                if (attempt < 10 && why.contains("[90020-")) {
+                    try {
+                        Thread.sleep(100L * attempt);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                    }
+                    continue;
+                }
+                throw new CtlException(SiprelayCtl.EXIT_DATABASE, "cannot open database " + displayUrl() + ": " + why,
+                        e);
+            }
         }
     }
 
