@@ -9,7 +9,11 @@ import io.siprelay.auth.db.AuthDatabase;
 import io.siprelay.auth.db.JdbcSubscriberStore;
 import io.siprelay.core.SipProxy;
 import io.siprelay.core.transport.UdpTransport;
+import io.siprelay.testkit.Sipp;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -21,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue acceptance: 1,000 SIPp users (injection file) REGISTER through a 401 challenge against a proxy over UDP
@@ -32,6 +37,9 @@ class RegisterAuthSippTest {
 
     static final int USERS = 1000;
 
+    @TempDir
+    Path tmp;
+
     private AuthDatabase db;
     private SipProxy proxy;
     private InetSocketAddress udp;
@@ -39,7 +47,7 @@ class RegisterAuthSippTest {
 
     @BeforeEach
     void start() {
-        SippRun.assumeInstalled();
+        Sipp.assumeInstalled();
         db = AuthDatabase.builder().url("jdbc:h2:mem:sipp-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1").open();
         JdbcSubscriberStore store = new JdbcSubscriberStore(db);
         for (int i = 0; i < USERS; i++) {
@@ -85,17 +93,21 @@ class RegisterAuthSippTest {
             csv.append(user(i)).append(";example.com;[authentication username=").append(user(i))
                     .append(" password=").append(password(i)).append("]\n");
         }
-        SippRun.Result r = SippRun.run("/sipp/register-auth.xml", csv.toString(), udp, USERS, 200, 100,
-                Duration.ofSeconds(90));
-        System.out.printf(Locale.ROOT, "SIPp REGISTER+auth: exit=%d calls=%d successful=%d failed=%d"
-                        + " retransmissions=%d elapsed=%d ms, proxy results %s%n", r.exitCode(),
-                r.counter("TotalCallCreated"), r.counter("SuccessfulCall"), r.counter("FailedCall"),
-                r.counter("Retransmissions"), r.elapsed().toMillis(), results);
+        Path users = Files.writeString(tmp.resolve("users.csv"), csv, StandardCharsets.ISO_8859_1);
+        Sipp.Result r = Sipp.scenario("/sipp/register-auth.xml")
+                .injectionFile(users)
+                .target(udp)
+                .calls(USERS)
+                .rate(200)
+                .limit(100)
+                .globalTimeout(Duration.ofSeconds(90))
+                .run();
+        System.out.println(r.summary("REGISTER+auth") + ", proxy results " + results);
         String why = r.diagnostics();
         assertThat(r.timedOut()).as(why).isFalse();
         assertThat(r.exitCode()).as(why).isZero();
-        assertThat(r.counter("SuccessfulCall")).as(why).isEqualTo(USERS);
-        assertThat(r.counter("FailedCall")).as(why).isZero();
+        assertThat(r.successfulCalls()).as(why).isEqualTo(USERS);
+        assertThat(r.failedCalls()).as(why).isZero();
         assertThat(results.get(AuthResult.OK)).as(why).hasValueGreaterThanOrEqualTo(USERS);
     }
 }

@@ -12,6 +12,7 @@ import io.siprelay.dispatcher.Dispatcher;
 import io.siprelay.dispatcher.DispatcherEntry;
 import io.siprelay.dispatcher.DispatcherEvent;
 import io.siprelay.dispatcher.DispatcherSource;
+import io.siprelay.testkit.Sipp;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ class GatewaysSippTest {
 
     private SipProxy proxy;
     private volatile Dispatcher ds;
-    private final List<SippProcess> sipps = new ArrayList<>();
+    private final List<Sipp.Running> sipps = new ArrayList<>();
 
     // proxy-side figures
     private final Map<String, AtomicLong> selected = new ConcurrentHashMap<>();
@@ -78,12 +79,12 @@ class GatewaysSippTest {
 
     @BeforeEach
     void requireSipp() {
-        SippProcess.assumeInstalled();
+        Sipp.assumeInstalled();
     }
 
     @AfterEach
     void stop() throws InterruptedException {
-        for (SippProcess p : sipps) {
+        for (Sipp.Running p : sipps) {
             p.close();
         }
         if (ds != null) {
@@ -135,29 +136,31 @@ class GatewaysSippTest {
         lastSelectedNanos.computeIfAbsent(uri, k -> new AtomicLong()).accumulateAndGet(selectStart, Math::max);
     }
 
-    private SippProcess gateway(int port) throws Exception {
-        SippProcess p = SippProcess.start("/sipp/uas_gw.xml", port, null, Duration.ofSeconds(120),
-                "-buff_size", BUFFER);
+    /** A gateway answering until it is killed or the test ends: no {@code -m}, SIPp's own call limit. */
+    private Sipp.Running gateway(int port) throws Exception {
+        Sipp.Running p = Sipp.scenario("/sipp/uas_gw.xml").localPort(port).calls(0).limit(0)
+                .globalTimeout(Duration.ofSeconds(120)).extraArgs("-buff_size", BUFFER).start();
         sipps.add(p);
         return p;
     }
 
-    private SippProcess callers(InetSocketAddress proxyAddress) throws Exception {
-        SippProcess p = SippProcess.start("/sipp/uac_rr.xml", SippProcess.freeUdpPort(), proxyAddress,
-                Duration.ofSeconds(3L * CALLS_PER_PHASE / RATE + 30), "-m", Integer.toString(CALLS_PER_PHASE),
-                "-r", Integer.toString(RATE), "-l", "200", "-recv_timeout", "10000ms", "-buff_size", BUFFER);
+    private Sipp.Running callers(InetSocketAddress proxyAddress) throws Exception {
+        Sipp.Running p = Sipp.scenario("/sipp/uac_rr.xml").target(proxyAddress)
+                .calls(CALLS_PER_PHASE).rate(RATE).limit(200)
+                .globalTimeout(Duration.ofSeconds(3L * CALLS_PER_PHASE / RATE + 30))
+                .recvTimeout(Duration.ofSeconds(10)).extraArgs("-buff_size", BUFFER).start();
         sipps.add(p);
         return p;
     }
 
     @Test
     void weightedSplitThenFailoverWhenAGatewayDies() throws Exception {
-        int port1 = SippProcess.freeUdpPort();
-        int port2 = SippProcess.freeUdpPort();
+        int port1 = Sipp.freeLocalPort();
+        int port2 = Sipp.freeLocalPort();
         String gw1 = "sip:127.0.0.1:" + port1;
         String gw2 = "sip:127.0.0.1:" + port2;
-        SippProcess mg1 = gateway(port1);
-        SippProcess mg2 = gateway(port2);
+        Sipp.Running mg1 = gateway(port1);
+        Sipp.Running mg2 = gateway(port2);
 
         UdpTransport udp = new UdpTransport(new InetSocketAddress("127.0.0.1", 0));
         proxy = SipProxy.builder().listen(udp).requestRoute(route()).build().start();
@@ -189,13 +192,13 @@ class GatewaysSippTest {
 
         // ---- phase 1: both up
         InetSocketAddress proxyAddress = udp.localAddress();
-        SippProcess uac1 = callers(proxyAddress);
-        int exit1 = uac1.await();
+        Sipp.Result uac1 = callers(proxyAddress).await();
         Thread.sleep(1500); // one more per-second dump of the gateways' counters
-        long ok1 = uac1.counter("SuccessfulCall");
-        long failed1 = uac1.counter("FailedCall");
-        long a1 = mg1.answeredCalls();
-        long b1 = mg2.answeredCalls();
+        int exit1 = uac1.exitCode();
+        long ok1 = uac1.successfulCalls();
+        long failed1 = uac1.failedCalls();
+        long a1 = answeredCalls(mg1);
+        long b1 = answeredCalls(mg2);
         double share1 = 100.0 * a1 / (a1 + b1);
         String phase1 = String.format(Locale.ROOT, "dispatcher WEIGHT 75/25 over SIPp: phase 1 calls=%d ok=%d"
                         + " failed=%d exit=%d; answered gw1=%d gw2=%d -> split %.1f/%.1f (proxy selections %s,"
@@ -215,21 +218,22 @@ class GatewaysSippTest {
         long failureRoutesBefore = failureRoutes.get();
         long nextOkBefore = nextOk.get();
         long gw2Before = selected.getOrDefault(gw2, new AtomicLong()).get();
-        SippProcess uac2 = callers(proxyAddress);
+        Sipp.Running callers2 = callers(proxyAddress);
         Thread.sleep(KILL_AFTER.toMillis());
-        long gw2AnsweredBeforeKill = mg2.answeredCalls();
+        long gw2AnsweredBeforeKill = answeredCalls(mg2);
         long killedAt = System.nanoTime();
-        mg2.crash();
+        mg2.kill();
         long gw2SelectedAtKill = selected.get(gw2).get();
-        int exit2 = uac2.await();
+        Sipp.Result uac2 = callers2.await();
         Thread.sleep(1500);
-        long ok2 = uac2.counter("SuccessfulCall");
-        long failed2 = uac2.counter("FailedCall");
+        int exit2 = uac2.exitCode();
+        long ok2 = uac2.successfulCalls();
+        long failed2 = uac2.failedCalls();
         Long downAt = downAtNanos.get(gw2);
         long downMs = downAt == null ? -1 : TimeUnit.NANOSECONDS.toMillis(downAt - killedAt);
         long lastToGw2Ms = TimeUnit.NANOSECONDS.toMillis(lastSelectedNanos.get(gw2).get() - killedAt);
         long gw2AfterKill = selected.get(gw2).get() - gw2SelectedAtKill;
-        long a2 = mg1.answeredCalls() - a1;
+        long a2 = answeredCalls(mg1) - a1;
         String phase2 = String.format(Locale.ROOT, "dispatcher failover over SIPp: phase 2 calls=%d ok=%d failed=%d"
                         + " exit=%d; gw2 killed %d ms in (it had answered %d calls of phase 2, ~%d by the dump);"
                         + " gw2 DOWN after %d ms (bound %d ms = %d ms x %d + %d ms); last selection of gw2 began %d ms"
@@ -239,7 +243,7 @@ class GatewaysSippTest {
                 selected.get(gw2).get() - gw2Before - gw2AfterKill, gw2AnsweredBeforeKill - b1, downMs,
                 DETECTION_BOUND.toMillis(), PING_INTERVAL.toMillis(), PROBING_THRESHOLD, PROBE_TIMEOUT.toMillis(),
                 lastToGw2Ms, gw2AfterKill, failureRoutes.get() - failureRoutesBefore, nextOk.get() - nextOkBefore,
-                a2, failedOverFrom, failureKinds(uac2), events);
+                a2, failedOverFrom, uac2.failureKinds(), events);
         System.out.println(phase2);
         String why2 = phase2 + "\nUAC:\n" + uac2.diagnostics();
         assertThat(ok2 + failed2).as(why2).isEqualTo(CALLS_PER_PHASE);
@@ -255,18 +259,23 @@ class GatewaysSippTest {
         assertThat(failed2).as(why2).isLessThanOrEqualTo(Math.max(5, RATE / 10));
     }
 
-    /** The caller's non-zero cumulative Failed* counters (why calls failed). */
-    private static Map<String, String> failureKinds(SippProcess uac) throws Exception {
-        Map<String, String> kinds = new java.util.TreeMap<>();
-        uac.stats().forEach((k, v) -> {
-            if (k.startsWith("Failed") && k.endsWith("(C)") && !k.equals("FailedCall(C)") && !"0".equals(v)) {
-                kinds.put(k.substring(0, k.length() - 3), v);
+    /**
+     * Calls this gateway answered to the end, as of its last per-second dump: the 200 to the BYE sent, the message
+     * right after {@code n_BYE_Recv} in {@code uas_gw.xml}; -1 when not counted yet.
+     */
+    private static long answeredCalls(Sipp.Running gw) throws Exception {
+        Map<String, String> c = gw.counts();
+        for (String k : c.keySet()) {
+            if (k.endsWith("_BYE_Recv")) {
+                int n = Integer.parseInt(k.substring(0, k.indexOf('_')));
+                String v = c.get((n + 1) + "_200_Sent");
+                return v == null || v.isEmpty() ? -1 : Long.parseLong(v);
             }
-        });
-        return kinds;
+        }
+        return -1;
     }
 
-    private static boolean probed(SippProcess gw) throws Exception {
+    private static boolean probed(Sipp.Running gw) throws Exception {
         return gw.count("_OPTIONS_Recv") > 0;
     }
 }

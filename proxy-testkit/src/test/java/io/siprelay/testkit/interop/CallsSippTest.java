@@ -1,14 +1,16 @@
-package io.siprelay.core.interop;
+package io.siprelay.testkit.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siprelay.core.SipProxy;
 import io.siprelay.core.route.Route;
+import io.siprelay.core.testkit.TestCertificates;
 import io.siprelay.core.transport.TcpTransport;
 import io.siprelay.core.transport.TlsSettings;
 import io.siprelay.core.transport.TlsTransport;
 import io.siprelay.core.transport.Transport;
 import io.siprelay.core.transport.UdpTransport;
+import io.siprelay.testkit.Sipp;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -101,12 +103,8 @@ class CallsSippTest {
         Optional<String> noTls = Sipp.tlsUnsupportedReason();
         Assumptions.assumeTrue(noTls.isEmpty(), () -> "TLS variant skipped: " + noTls.orElse(""));
 
-        char[] password = "changeit".toCharArray();
-        Path p12 = tmp.resolve("proxy.p12");
-        exec(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair", "-alias",
-                "siprelay", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext",
-                "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore",
-                p12.toString(), "-storepass", new String(password), "-keypass", new String(password));
+        char[] password = TestCertificates.PASSWORD;
+        Path p12 = TestCertificates.selfSigned(tmp);
         // SIPp wants PEM: the same key and certificate (it does not verify the proxy's certificate)
         Path cert = tmp.resolve("cacert.pem");
         Path key = tmp.resolve("cakey.pem");
@@ -164,7 +162,7 @@ class CallsSippTest {
         Sipp.Result uac;
         Sipp.Result uasResult;
         try {
-            waitUntilListening(uas, transport, uasPort);
+            uas.awaitListening(Duration.ofSeconds(10));
             uac = Sipp.scenario("/sipp/uac_rr.xml")
                     .transport(transport)
                     .target(proxyAddress)
@@ -231,47 +229,6 @@ class CallsSippTest {
             Thread.sleep(50);
         }
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-    }
-
-    /** The callee must be bound before the first INVITE is relayed (a UDP INVITE would be lost, TCP refused). */
-    private static void waitUntilListening(Sipp.Running uas, Sipp.Transport transport, int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (!uas.isAlive()) {
-                throw new AssertionError("SIPp UAS exited at start:\n" + uas.stop(Duration.ZERO).diagnostics());
-            }
-            if (bound(transport, port)) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("SIPp UAS did not bind port " + port + " within 10 s");
-    }
-
-    /** Whether something (SIPp) holds the port: we cannot bind it ourselves. */
-    private static boolean bound(Sipp.Transport transport, int port) {
-        InetSocketAddress a = new InetSocketAddress("127.0.0.1", port);
-        java.io.Closeable probe = null;
-        try {
-            if (transport == Sipp.Transport.UDP) {
-                probe = new java.net.DatagramSocket(a);
-            } else {
-                java.net.ServerSocket s = new java.net.ServerSocket();
-                probe = s;
-                s.bind(a);
-            }
-            return false;
-        } catch (java.io.IOException taken) {
-            return true;
-        } finally {
-            if (probe != null) {
-                try {
-                    probe.close();
-                } catch (java.io.IOException ignored) {
-                    // nothing was bound
-                }
-            }
-        }
     }
 
     private static void exec(String... cmd) throws Exception {

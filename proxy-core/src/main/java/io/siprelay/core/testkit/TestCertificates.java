@@ -1,4 +1,4 @@
-package io.siprelay.core.transport;
+package io.siprelay.core.testkit;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
@@ -6,7 +6,17 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** Self-signed test certificates made with the JDK's keytool at test time (nothing secret is checked in). */
+/**
+ * Self-signed certificates for TLS tests, made with the JDK's {@code keytool} at test time, so nothing secret is
+ * checked in. The key store suits {@link io.siprelay.core.transport.TlsSettings#fromKeyStore} as key store and, for a
+ * loopback test, as trust store too:
+ *
+ * <pre>{@code
+ * Path p12 = TestCertificates.selfSigned(tempDir);
+ * TlsSettings tls = TlsSettings.fromKeyStore(p12, TestCertificates.PASSWORD)
+ *         .trustStore(TlsSettings.load(p12, TestCertificates.PASSWORD)).build();
+ * }</pre>
+ */
 public final class TestCertificates {
 
     public static final char[] PASSWORD = "changeit".toCharArray();
@@ -14,7 +24,13 @@ public final class TestCertificates {
     private TestCertificates() {
     }
 
-    /** A PKCS12 key store in {@code dir} with an EC P-256 key for CN=localhost, SAN 127.0.0.1 and localhost. */
+    /**
+     * Writes {@code siprelay-test.p12} into {@code dir}: a PKCS12 key store (password {@link #PASSWORD}, alias
+     * {@code siprelay}) with an EC P-256 key and a self-signed certificate for CN=localhost, SAN 127.0.0.1 and
+     * localhost, valid for two days.
+     *
+     * @throws IOException when keytool fails or takes more than 20 s
+     */
     public static Path selfSigned(Path dir) throws IOException, InterruptedException {
         Path keyStore = dir.resolve("siprelay-test.p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();

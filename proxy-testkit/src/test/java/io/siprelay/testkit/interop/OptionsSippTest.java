@@ -1,10 +1,11 @@
-package io.siprelay.core.interop;
+package io.siprelay.testkit.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siprelay.core.SipProxy;
 import io.siprelay.core.transport.TcpTransport;
 import io.siprelay.core.transport.UdpTransport;
+import io.siprelay.testkit.Sipp;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;

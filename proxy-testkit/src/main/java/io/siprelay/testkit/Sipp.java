@@ -1,4 +1,4 @@
-package io.siprelay.core.interop;
+package io.siprelay.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,22 +18,42 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Runs SIPp (Debian package {@code sip-tester}) as a child process against a proxy on 127.0.0.1, always in the
- * foreground and always bounded in time: the process is destroyed (TERM, then KILL) when the wall-clock limit passes.
+ * Runs SIPp (Debian package {@code sip-tester}) as a child process on 127.0.0.1 for interop tests, always bounded
+ * in time: SIPp gets its own {@code -timeout}, and this side destroys the process (TERM, then KILL) when the
+ * wall-clock limit passes.
  *
- * <p>The result carries SIPp's exit code (0: all calls succeeded, 1: at least one failed, 97/99/255/254: internal
- * exit, no calls, fatal error, bind error) and the cumulative counters of the last line of the {@code -trace_stat}
- * CSV, so a test can assert exact numbers.
+ * <p>A run is either in the foreground ({@link #run()}) or in the background ({@link #start()}): a callee that must
+ * listen before the caller starts, or a "gateway" that a test kills halfway ({@link Running#kill()}). Every run gets
+ * a fresh directory ({@code target/sipp-runs/sipp-*} under Maven) with the scenario, SIPp's CSVs and logs, kept for
+ * inspection. SIPp dumps its {@code -trace_stat} (cumulative counters) and {@code -trace_counts} (messages per
+ * scenario step) CSVs every second, so a running process can be read too ({@link Running#stats()},
+ * {@link Running#counts()}).
+ *
+ * <p>The {@link Result} carries SIPp's exit code (0: all calls succeeded, 1: at least one failed, 97/99/255/254:
+ * internal exit, no calls, fatal error, bind error), the last rows of both CSVs, so a test can assert exact
+ * numbers, and {@link Result#diagnostics()} for assertion messages.
  *
  * <pre>{@code
  * Sipp.assumeInstalled();
  * Sipp.Result r = Sipp.scenario("/sipp/options.xml").transport(Sipp.Transport.UDP).target(proxyAddress)
  *         .calls(1000).rate(500).limit(200).run();
+ * assertThat(r.successfulCalls()).as(r.diagnostics()).isEqualTo(1000);
+ *
+ * // a callee in the background, ended by the test
+ * try (Sipp.Running uas = Sipp.scenario("/sipp/uas.xml").localPort(port).calls(0).start()) {
+ *     uas.awaitListening(Duration.ofSeconds(10));
+ *     ...
+ * }
  * }</pre>
+ *
+ * <p>Shared scenarios on this module's class path: {@code /sipp/uac_rr.xml} (a caller: INVITE, ACK and BYE through a
+ * record-routing proxy, following the Route set).
  */
 public final class Sipp {
 
@@ -62,9 +82,10 @@ public final class Sipp {
     private int limit = 100;
     private Duration globalTimeout = Duration.ofSeconds(60);
     private Duration recvTimeout = Duration.ofMillis(5000);
-    private Duration wallClockLimit = Duration.ofSeconds(90);
+    private Duration wallClockLimit;
     private final List<String> extraArgs = new ArrayList<>();
     private int localPort;
+    private Path injectionFile;
 
     private Sipp(String scenarioResource) {
         this.scenarioResource = scenarioResource;
@@ -80,13 +101,16 @@ public final class Sipp {
         return this;
     }
 
-    /** The proxy's address (SIPp's remote host). */
+    /**
+     * The proxy's address (SIPp's remote host). A caller needs it; a callee may go without (it answers whoever sends
+     * to its {@link #localPort(int) port}).
+     */
     public Sipp target(InetSocketAddress proxy) {
         this.target = Objects.requireNonNull(proxy);
         return this;
     }
 
-    /** {@code -m}: stop after this many calls. */
+    /** {@code -m}: stop after this many calls (default 1); 0: no {@code -m}, run until stopped or timed out. */
     public Sipp calls(int n) {
         this.calls = n;
         return this;
@@ -98,7 +122,7 @@ public final class Sipp {
         return this;
     }
 
-    /** {@code -l}: maximum simultaneous calls. */
+    /** {@code -l}: maximum simultaneous calls (default 100; a callee refuses calls beyond it); 0: SIPp's default. */
     public Sipp limit(int n) {
         this.limit = n;
         return this;
@@ -116,7 +140,10 @@ public final class Sipp {
         return this;
     }
 
-    /** Wall-clock bound for the child process; after it SIPp is destroyed and the result says so. */
+    /**
+     * Wall-clock bound for the child process, counted from its start; after it SIPp is destroyed and the result says
+     * so. Default: the {@link #globalTimeout(Duration) global timeout} plus 15 s.
+     */
     public Sipp wallClockLimit(Duration d) {
         this.wallClockLimit = d;
         return this;
@@ -128,7 +155,16 @@ public final class Sipp {
         return this;
     }
 
-    /** Further SIPp arguments, appended before the remote host. */
+    /**
+     * {@code -inf}: the injection file (CSV, first line {@code SEQUENTIAL}, {@code RANDOM} or {@code USER}) whose
+     * fields the scenario reads as {@code [field0]}, {@code [field1]}..., e.g. users and their passwords.
+     */
+    public Sipp injectionFile(Path csv) {
+        this.injectionFile = csv.toAbsolutePath();
+        return this;
+    }
+
+    /** Further SIPp arguments (e.g. {@code -buff_size}, {@code -tls_cert}), appended before the remote host. */
     public Sipp extraArgs(String... args) {
         Collections.addAll(extraArgs, args);
         return this;
@@ -155,10 +191,10 @@ public final class Sipp {
         Assumptions.assumeTrue(false, msg);
     }
 
-    private static java.util.Optional<Path> findOnPath() {
+    private static Optional<Path> findOnPath() {
         String path = System.getenv("PATH");
         if (path == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         for (String dir : path.split(java.io.File.pathSeparator)) {
             if (dir.isEmpty()) {
@@ -166,10 +202,10 @@ public final class Sipp {
             }
             Path p = Path.of(dir, EXECUTABLE);
             if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return java.util.Optional.of(p);
+                return Optional.of(p);
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /** Runs SIPp to completion (or until the wall-clock limit) and collects its results. */
@@ -178,17 +214,15 @@ public final class Sipp {
     }
 
     /**
-     * Starts SIPp in the background (e.g. a UAS that must be listening before the UAC starts). The caller must
-     * {@link Running#await()} or {@link Running#stop()} it; both are bounded by the wall-clock limit.
+     * Starts SIPp in the background (e.g. a UAS that must be listening before the UAC starts). The caller ends it
+     * with {@link Running#await()}, {@link Running#stop(Duration)}, {@link Running#kill()} or
+     * {@link Running#close()} (e.g. in try-with-resources or an {@code @AfterEach}).
      */
     public Running start() throws IOException {
-        if (target == null) {
-            throw new IllegalStateException("no target");
-        }
         Path dir = workDirectory();
         String fileName = Path.of(scenarioResource).getFileName().toString();
         Path scenarioFile = dir.resolve(fileName);
-        try (InputStream in = Sipp.class.getResourceAsStream(scenarioResource)) {
+        try (InputStream in = resource(scenarioResource)) {
             if (in == null) {
                 throw new IllegalArgumentException("no such resource: " + scenarioResource);
             }
@@ -207,18 +241,27 @@ public final class Sipp {
                 "-t", transport.flag,
                 "-i", "127.0.0.1",
                 "-p", Integer.toString(port),
-                "-m", Integer.toString(calls),
                 "-r", Integer.toString(rate),
-                "-l", Integer.toString(limit),
                 "-timeout", globalTimeout.toMillis() + "ms",
                 "-timeout_error",
                 "-recv_timeout", recvTimeout.toMillis() + "ms",
                 "-nostdin",
-                "-trace_stat", "-stf", statFile.toString(), "-fd", "1",
+                "-trace_stat", "-stf", statFile.toString(), "-fd", "1", "-trace_counts",
                 "-trace_err", "-error_file", errorFile.toString(),
                 "-trace_screen", "-screen_file", screenFile.toString()));
+        if (calls > 0) {
+            cmd.addAll(List.of("-m", Integer.toString(calls)));
+        }
+        if (limit > 0) {
+            cmd.addAll(List.of("-l", Integer.toString(limit)));
+        }
+        if (injectionFile != null) {
+            cmd.addAll(List.of("-inf", injectionFile.toString()));
+        }
         cmd.addAll(extraArgs);
-        cmd.add(target.getAddress().getHostAddress() + ":" + target.getPort());
+        if (target != null) {
+            cmd.add(target.getAddress().getHostAddress() + ":" + target.getPort());
+        }
 
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .directory(dir.toFile())
@@ -228,13 +271,32 @@ public final class Sipp {
         pb.environment().put("TERM", "dumb");
         long t0 = System.nanoTime();
         Process p = pb.start();
-        return new Running(p, cmd, dir, t0, wallClockLimit, statFile, errorFile, screenFile, stdout, stderr);
+        Duration wallClock = wallClockLimit != null ? wallClockLimit : globalTimeout.plusSeconds(15);
+        return new Running(p, cmd, transport, port, dir, t0, wallClock, statFile, errorFile, screenFile, stdout,
+                stderr);
     }
 
-    /** A SIPp process started by {@link #start()}. */
-    public static final class Running {
+    private static InputStream resource(String name) {
+        InputStream in = Sipp.class.getResourceAsStream(name);
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        if (in == null && context != null) {
+            in = context.getResourceAsStream(name.startsWith("/") ? name.substring(1) : name);
+        }
+        if (in == null) {
+            throw new IllegalArgumentException("no such resource: " + name);
+        }
+        return in;
+    }
+
+    /**
+     * A SIPp process started by {@link #start()}. Its counters can be read while it runs; {@link #close()} ends it
+     * if nothing else did.
+     */
+    public static final class Running implements AutoCloseable {
         private final Process process;
         private final List<String> command;
+        private final Transport transport;
+        private final int localPort;
         private final Path dir;
         private final long startNanos;
         private final Duration wallClockLimit;
@@ -244,10 +306,12 @@ public final class Sipp {
         private final Path stdout;
         private final Path stderr;
 
-        Running(Process process, List<String> command, Path dir, long startNanos, Duration wallClockLimit,
-                Path statFile, Path errorFile, Path screenFile, Path stdout, Path stderr) {
+        Running(Process process, List<String> command, Transport transport, int localPort, Path dir, long startNanos,
+                Duration wallClockLimit, Path statFile, Path errorFile, Path screenFile, Path stdout, Path stderr) {
             this.process = process;
             this.command = command;
+            this.transport = transport;
+            this.localPort = localPort;
             this.dir = dir;
             this.startNanos = startNanos;
             this.wallClockLimit = wallClockLimit;
@@ -260,6 +324,54 @@ public final class Sipp {
 
         public boolean isAlive() {
             return process.isAlive();
+        }
+
+        /** SIPp's port on 127.0.0.1 ({@code -p}). */
+        public int localPort() {
+            return localPort;
+        }
+
+        /** This run's directory: scenario, CSVs, logs. */
+        public Path workDir() {
+            return dir;
+        }
+
+        /**
+         * Waits until SIPp holds its port (for UDP the datagram socket, else the listening socket), so that a
+         * callee gets the first request; fails with the diagnostics when SIPp exits first or {@code limit} passes.
+         */
+        public void awaitListening(Duration limit) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + limit.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new AssertionError("SIPp exited at start:\n" + stop(Duration.ZERO).diagnostics());
+                }
+                if (portTaken(transport, localPort)) {
+                    return;
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("SIPp did not bind port " + localPort + " within " + limit.toMillis() + " ms");
+        }
+
+        /** The last {@code -trace_stat} row written so far (every second and at exit): header name to value. */
+        public Map<String, String> stats() throws IOException {
+            return lastStatLine(statFile);
+        }
+
+        /** A cumulative counter as of the last dump, read like {@link Result#counter(String)}; -1 if absent. */
+        public long counter(String name) throws IOException {
+            return Result.counter(stats(), name);
+        }
+
+        /** The last {@code -trace_counts} row written so far: per scenario step, e.g. {@code 5_BYE_Recv}. */
+        public Map<String, String> counts() throws IOException {
+            return lastCountsLine(dir);
+        }
+
+        /** A {@code -trace_counts} column as of the last dump, read like {@link Result#count(String)}. */
+        public long count(String suffix) throws IOException {
+            return Result.count(counts(), suffix);
         }
 
         /** Waits for SIPp to exit, at most until the wall-clock limit counted from the start; then destroys it. */
@@ -284,6 +396,25 @@ public final class Sipp {
             return collect(timedOut);
         }
 
+        /**
+         * SIGKILL at once, as a crash: no BYE, no answer, nothing more in its CSVs (the result holds what was dumped
+         * before). Its exit code is then 137.
+         */
+        public Result kill() throws IOException, InterruptedException {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            process.waitFor(5, TimeUnit.SECONDS);
+            return collect(false);
+        }
+
+        /** Ends SIPp (TERM, then KILL) if it still runs; for cleanup, where the result does not matter. */
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                destroy();
+            }
+        }
+
         private void destroy() throws InterruptedException {
             process.descendants().forEach(ProcessHandle::destroy);
             process.destroy();
@@ -297,7 +428,7 @@ public final class Sipp {
         private Result collect(boolean timedOut) throws IOException {
             Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
             int exit = process.isAlive() ? Integer.MIN_VALUE : process.exitValue();
-            return new Result(command, dir, exit, timedOut, elapsed, lastStatLine(statFile),
+            return new Result(command, dir, exit, timedOut, elapsed, lastStatLine(statFile), lastCountsLine(dir),
                     readQuietly(errorFile), readQuietly(screenFile), readQuietly(stdout), readQuietly(stderr));
         }
     }
@@ -307,14 +438,14 @@ public final class Sipp {
      * 3.6.1 is built without OpenSSL: its {@code -h} lists no {@code l1} transport and no {@code -tls_cert}, and
      * {@code -t l1} exits 1 with "To use a TLS transport you must compile SIPp with OpenSSL".
      */
-    public static java.util.Optional<String> tlsUnsupportedReason() throws IOException, InterruptedException {
+    public static Optional<String> tlsUnsupportedReason() throws IOException, InterruptedException {
         String help = runQuick(EXECUTABLE, "-h");
         String version = runQuick(EXECUTABLE, "-v").lines().map(String::trim).filter(l -> l.startsWith("SIPp"))
                 .findFirst().orElse("SIPp (version unknown)");
         if (help.contains("-tls_cert") && help.contains("l1")) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(version + ": no TLS in this build ('sipp -h' lists neither '-t l1' nor"
+        return Optional.of(version + ": no TLS in this build ('sipp -h' lists neither '-t l1' nor"
                 + " '-tls_cert'; SIPp needs to be compiled with OpenSSL for TLS)");
     }
 
@@ -341,8 +472,11 @@ public final class Sipp {
         return Files.createTempDirectory("sipp-").toAbsolutePath();
     }
 
-    /** A port free for both UDP and TCP on 127.0.0.1 right now (SIPp binds it for either transport). */
-    static int freeLocalPort() throws IOException {
+    /**
+     * A port free for both UDP and TCP on 127.0.0.1 right now (SIPp binds it for either transport): for a callee
+     * whose address the proxy's route must know before it starts.
+     */
+    public static int freeLocalPort() throws IOException {
         InetAddress lo = InetAddress.getByName("127.0.0.1");
         for (int attempt = 0; attempt < 50; attempt++) {
             try (DatagramSocket d = new DatagramSocket(new InetSocketAddress(lo, 0))) {
@@ -359,7 +493,33 @@ public final class Sipp {
         throw new IOException("no free local port for SIPp");
     }
 
-    /** Header name to value of the last row of the -trace_stat CSV (empty when the file is missing). */
+    /** Whether something holds the port on 127.0.0.1: we cannot bind it ourselves. */
+    private static boolean portTaken(Transport transport, int port) {
+        InetSocketAddress a = new InetSocketAddress("127.0.0.1", port);
+        if (transport == Transport.UDP) {
+            try (DatagramSocket probe = new DatagramSocket(a)) {
+                return false;
+            } catch (IOException taken) {
+                return true;
+            }
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(a);
+            return false;
+        } catch (IOException taken) {
+            return true;
+        }
+    }
+
+    /** The last row of the {@code -trace_counts} CSV ({@code <scenario>_<pid>_counts.csv} in {@code dir}). */
+    static Map<String, String> lastCountsLine(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            Optional<Path> csv = files.filter(f -> f.getFileName().toString().endsWith("_counts.csv")).findFirst();
+            return csv.isPresent() ? lastStatLine(csv.get()) : new LinkedHashMap<>();
+        }
+    }
+
+    /** Header name to value of the last row of a SIPp CSV (empty when the file is missing). */
     static Map<String, String> lastStatLine(Path csv) throws IOException {
         Map<String, String> m = new LinkedHashMap<>();
         if (!Files.exists(csv)) {
@@ -400,6 +560,7 @@ public final class Sipp {
             boolean timedOut,
             Duration elapsed,
             Map<String, String> finalStats,
+            Map<String, String> finalCounts,
             String errorLog,
             String screen,
             String stdout,
@@ -410,11 +571,44 @@ public final class Sipp {
          * without a (P)/(C) pair such as {@code TotalCallCreated} are read as they are; -1 if absent.
          */
         public long counter(String name) {
-            String v = finalStats.getOrDefault(name + "(C)", finalStats.get(name));
+            return counter(finalStats, name);
+        }
+
+        static long counter(Map<String, String> stats, String name) {
+            String v = stats.getOrDefault(name + "(C)", stats.get(name));
             if (v == null || v.isEmpty()) {
                 return -1;
             }
             return Long.parseLong(v);
+        }
+
+        /**
+         * A {@code -trace_counts} column by the end of its name, e.g. {@code count("_OPTIONS_Recv")} reads
+         * {@code 2_OPTIONS_Recv} (the first such column); -1 if absent.
+         */
+        public long count(String suffix) {
+            return count(finalCounts, suffix);
+        }
+
+        static long count(Map<String, String> counts, String suffix) {
+            for (Map.Entry<String, String> e : counts.entrySet()) {
+                if (e.getKey().endsWith(suffix) && !e.getValue().isEmpty()) {
+                    return Long.parseLong(e.getValue());
+                }
+            }
+            return -1;
+        }
+
+        /** The non-zero cumulative {@code Failed*} counters but {@code FailedCall}: why calls failed. */
+        public Map<String, Long> failureKinds() {
+            Map<String, Long> kinds = new java.util.TreeMap<>();
+            finalStats.forEach((k, v) -> {
+                if (k.startsWith("Failed") && k.endsWith("(C)") && !k.equals("FailedCall(C)") && !v.isEmpty()
+                        && !"0".equals(v)) {
+                    kinds.put(k.substring(0, k.length() - 3), Long.parseLong(v));
+                }
+            });
+            return kinds;
         }
 
         public long successfulCalls() {
