@@ -11,13 +11,13 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A bare UDP SIP client for loopback tests: writes request text, reads the answer text. */
-final class UdpClient implements AutoCloseable {
+public final class UdpClient implements AutoCloseable {
 
     private static final AtomicLong SEQ = new AtomicLong();
     private final DatagramSocket socket;
     private final InetSocketAddress proxy;
 
-    UdpClient(InetSocketAddress proxy) throws IOException {
+    public UdpClient(InetSocketAddress proxy) throws IOException {
         this.socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         this.socket.setSoTimeout(5000);
         this.proxy = proxy;
@@ -31,13 +31,13 @@ final class UdpClient implements AutoCloseable {
         return "z9hG4bK-udp-" + SEQ.incrementAndGet() + "-" + System.nanoTime();
     }
 
-    void send(String text) throws IOException {
+    public void send(String text) throws IOException {
         byte[] b = text.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
         socket.send(new DatagramPacket(b, b.length, proxy));
     }
 
     /** The next final response (provisionals are skipped). */
-    String receiveFinal() throws IOException {
+    public String receiveFinal() throws IOException {
         while (true) {
             byte[] buf = new byte[65535];
             DatagramPacket p = new DatagramPacket(buf, buf.length);
@@ -49,7 +49,7 @@ final class UdpClient implements AutoCloseable {
         }
     }
 
-    static int status(String response) {
+    public static int status(String response) {
         return Integer.parseInt(response.substring(8, 11));
     }
 
@@ -66,7 +66,7 @@ final class UdpClient implements AutoCloseable {
     }
 
     /** REGISTER {@code user@domain} with digest authentication; returns the final answer to the second REGISTER. */
-    String register(String user, String domain, String password) throws IOException {
+    public String register(String user, String domain, String password) throws IOException {
         String callId = "reg-" + SEQ.incrementAndGet() + "@test";
         String first = registerText(user, domain, callId, 1, null);
         send(first);
@@ -94,7 +94,7 @@ final class UdpClient implements AutoCloseable {
                 + "Content-Length: 0\n\n";
     }
 
-    String options(String domain) {
+    public String options(String domain) {
         return "OPTIONS sip:" + domain + " SIP/2.0\n"
                 + "Via: SIP/2.0/UDP 127.0.0.1:" + port() + ";branch=" + branch() + ";rport\n"
                 + "Max-Forwards: 70\n"
