@@ -1,6 +1,7 @@
 package io.siprelay.examples.management;
 
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -12,6 +13,7 @@ import io.siprelay.examples.pbx.Pbx;
 import io.siprelay.examples.pbx.PbxCounters;
 import io.siprelay.registrar.ul.UlDump;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
@@ -23,6 +25,8 @@ import java.util.function.ToDoubleFunction;
  * <pre>
  * siprelay_requests_total{method}             requests seen by the request route
  * siprelay_core_*_total                       the proxy core's counters (received, relayed branches, timeouts...)
+ * siprelay_replies_total{code,class}         responses from downstream to relayed requests
+ * siprelay_relay_answer_seconds{method}       count and sum of the time to each final answer of a relay
  * siprelay_overload_rejected_total{reason}    503s: full worker queues (core) or shutting down (pbx)
  * siprelay_transactions_active                relays (stateful transactions) running
  * siprelay_registrations_total{result}        REGISTER outcomes (inserted, updated, deleted, returned, rejected)
@@ -90,6 +94,17 @@ public final class PbxMetrics {
         dynamic(c, "siprelay.requests", "method", PbxCounters::requestsByMethod, "requests seen by the request route");
         dynamic(c, "siprelay.auth.failures", "result", PbxCounters::authFailures, "failed digest checks");
         dynamic(c, "siprelay.registrations", "result", PbxCounters::registrations, "REGISTER outcomes");
+        for (int code : c.repliesByCode().keySet()) {
+            FunctionCounter.builder("siprelay.replies", c, x -> x.repliesByCode().getOrDefault(code, 0L))
+                    .tag("code", Integer.toString(code)).tag("class", (code / 100) + "xx")
+                    .description("responses from downstream to relayed requests").register(registry);
+        }
+        for (String method : c.answeredMethods()) {
+            FunctionTimer.builder("siprelay.relay.answer", c, x -> x.answerCount(method), x -> x.answerNanos(method),
+                    TimeUnit.NANOSECONDS).tag("method", method)
+                    .description("time from the request route to each final answer of a relayed transaction")
+                    .register(registry);
+        }
         Dispatcher ds = pbx.dispatcher();
         for (int set : ds.setIds()) {
             for (String state : new String[] {"AP", "AX", "TP", "TX", "IP", "IX", "DP", "DX"}) {

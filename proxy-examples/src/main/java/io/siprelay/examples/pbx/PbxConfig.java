@@ -98,13 +98,27 @@ public final class PbxConfig {
         return "jdbc:h2:file:" + dataDir.toAbsolutePath().normalize().resolve("siprelay") + ";AUTO_SERVER=TRUE";
     }
 
-    /** The subscribers' domain / realm. */
+    /**
+     * The subscribers' domain / realm: {@link #domain}, else the advertised host, else the first listen host (for a
+     * wildcard listener, this machine's address).
+     */
     @JsonIgnore
     public String effectiveDomain() {
         if (domain != null && !domain.isBlank()) {
             return domain;
         }
-        return listeners().get(0).host();
+        if (advertise != null && !advertise.isBlank()) {
+            return advertise;
+        }
+        String host = listeners().get(0).host();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0")) {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostAddress();
+            } catch (java.net.UnknownHostException e) {
+                return "127.0.0.1";
+            }
+        }
+        return host;
     }
 
     /** Management address, or null when it is off. */

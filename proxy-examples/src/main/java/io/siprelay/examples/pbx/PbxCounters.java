@@ -20,6 +20,8 @@ public final class PbxCounters {
     private final Map<String, LongAdder> requestsByMethod = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> authFailures = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> registrations = new ConcurrentHashMap<>();
+    private final Map<Integer, LongAdder> repliesByCode = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder[]> answerTimes = new ConcurrentHashMap<>();
     final LongAdder fromCarrier = new LongAdder();
     final LongAdder toCarrier = new LongAdder();
     final LongAdder failovers = new LongAdder();
@@ -40,12 +42,50 @@ public final class PbxCounters {
         registrations.computeIfAbsent(k, x -> new LongAdder()).increment();
     }
 
+    /** A response from downstream to a relayed request; {@code nanos} since the request reached the route when final. */
+    void reply(int code, String method, long nanos) {
+        if (code < 100 || code > 699) {
+            return;
+        }
+        repliesByCode.computeIfAbsent(code, k -> new LongAdder()).increment();
+        if (code >= 200 && nanos >= 0) {
+            LongAdder[] t = answerTimes.computeIfAbsent(known(method.toUpperCase(Locale.ROOT)),
+                    k -> new LongAdder[] {new LongAdder(), new LongAdder()});
+            t[0].increment();
+            t[1].add(nanos);
+        }
+    }
+
     private static String known(String m) {
         return switch (m) {
             case "INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS", "INFO", "UPDATE", "PRACK", "SUBSCRIBE",
                     "NOTIFY", "PUBLISH", "MESSAGE", "REFER" -> m;
             default -> "OTHER";
         };
+    }
+
+    /** Responses received from downstream for relayed requests, by status code (provisionals included). */
+    public Map<Integer, Long> repliesByCode() {
+        Map<Integer, Long> out = new TreeMap<>();
+        repliesByCode.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    /** Methods with relayed transactions that got a final answer. */
+    public java.util.Set<String> answeredMethods() {
+        return new java.util.TreeSet<>(answerTimes.keySet());
+    }
+
+    /** Final answers received for relayed requests of {@code method}. */
+    public long answerCount(String method) {
+        LongAdder[] t = answerTimes.get(method);
+        return t == null ? 0 : t[0].sum();
+    }
+
+    /** Sum of the times from the request route to each final answer, nanoseconds. */
+    public long answerNanos(String method) {
+        LongAdder[] t = answerTimes.get(method);
+        return t == null ? 0 : t[1].sum();
     }
 
     /** Requests seen by the request route, by method (unknown methods count as OTHER). */
@@ -84,6 +124,9 @@ public final class PbxCounters {
     public Map<String, Object> snapshot() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("requests", requestsByMethod());
+        Map<String, Long> replies = new LinkedHashMap<>();
+        repliesByCode().forEach((k, v) -> replies.put(Integer.toString(k), v));
+        m.put("relayed_replies", replies);
         m.put("auth_failures", authFailures());
         m.put("registrations", registrations());
         m.put("calls_from_carrier", fromCarrier());

@@ -204,7 +204,8 @@ public final class PbxMain implements Callable<Integer> {
         }, "siprelay-shutdown"));
         PrintWriter out = new PrintWriter(System.out, true);
         out.print(pbx.banner());
-        out.println("Add a user with siprelayctl, or over JSON-RPC see the README. Ctrl-C (SIGTERM) stops gracefully.");
+        out.println("Users, carrier addresses and gateways: siprelayctl (see the README). Ctrl-C or SIGTERM stops"
+                + " gracefully.");
         out.flush();
         stopped.await();
         return 0;

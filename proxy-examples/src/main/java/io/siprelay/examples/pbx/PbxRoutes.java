@@ -11,7 +11,9 @@ import io.siprelay.core.route.FailureContext;
 import io.siprelay.core.route.FailureRoute;
 import io.siprelay.core.route.RequestContext;
 import io.siprelay.core.route.Route;
+import io.siprelay.core.route.ReplyContext;
 import io.siprelay.core.route.Step;
+import io.siprelay.core.route.TxKey;
 import io.siprelay.dispatcher.Algorithm;
 import io.siprelay.dispatcher.Dispatcher;
 import io.siprelay.permissions.Permissions;
@@ -67,6 +69,7 @@ import org.slf4j.LoggerFactory;
 public final class PbxRoutes {
 
     private static final Logger LOG = LoggerFactory.getLogger(PbxRoutes.class);
+    private static final TxKey<Long> STARTED = TxKey.of("pbx.started", Long.class);
 
     private final Myself myself;
     private final String domain;
@@ -178,6 +181,8 @@ public final class PbxRoutes {
 
     private Step requestRoute(RequestContext ctx) {
         counters.request(ctx.method());
+        ctx.set(STARTED, System.nanoTime());
+        ctx.onReply(this::countReply); // the dispatcher chains its call-load hook in front of this one
         Step s = ctx.route(reqinit);
         if (s.isDone()) {
             return s;
@@ -293,6 +298,15 @@ public final class PbxRoutes {
     }
 
     // ------------------------------------------------------------------------------------------ helpers
+
+    /** onreply_route: counts what comes back from downstream, and times final answers. */
+    private void countReply(ReplyContext r) {
+        Long started = r.get(STARTED);
+        javax.sip.header.CSeqHeader cseq = (javax.sip.header.CSeqHeader) r.response()
+                .getHeader(javax.sip.header.CSeqHeader.NAME);
+        counters.reply(r.status(), cseq != null ? cseq.getMethod() : "OTHER",
+                started != null ? System.nanoTime() - started : -1);
+    }
 
     /** auth_check("$fd", "subscriber", "1") or auth_challenge("$fd", "0"). */
     private Step authenticate(RequestContext ctx) {

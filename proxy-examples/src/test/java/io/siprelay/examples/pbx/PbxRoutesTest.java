@@ -174,6 +174,13 @@ class PbxRoutesTest {
         bob.reply(bye, 200);
         assertThat(alice.takeResponse()).hasStatus(200);
         assertThat(pbx.counters().registrations()).containsEntry("inserted", 2L);
+        assertThat(pbx.counters().repliesByCode()).containsEntry(180, 1L).containsEntry(200, 2L);
+        assertThat(pbx.counters().answerCount("INVITE")).isEqualTo(1);
+        assertThat(pbx.counters().answerCount("BYE")).isEqualTo(1);
+        String metrics = io.siprelay.examples.management.PbxMetrics.bind(pbx).scrape();
+        assertThat(metrics).contains("siprelay_replies_total{class=\"1xx\",code=\"180\"} 1.0")
+                .contains("siprelay_relay_answer_seconds_count{method=\"INVITE\"} 1")
+                .contains("siprelay_requests_total{method=\"BYE\"} 1.0");
     }
 
     @Test
