@@ -258,7 +258,7 @@ public final class Pbx implements AutoCloseable {
             }
             closed = true;
         }
-        draining = true;
+        beginDrain();
         long deadline = System.nanoTime() + Duration.ofSeconds(config.shutdownGrace).toNanos();
         while (proxy.activeRelays() > 0 && System.nanoTime() < deadline) {
             try {
@@ -286,6 +286,14 @@ public final class Pbx implements AutoCloseable {
             s.close();
         }
         LOG.info("PBX stopped");
+    }
+
+    /** The first step of {@link #close()}: from now on new requests outside dialogs get 503 with Retry-After. */
+    void beginDrain() {
+        if (!draining) {
+            draining = true;
+            LOG.info("shutting down: refusing new requests, {} transactions running", proxy.activeRelays());
+        }
     }
 
     private static void closeAll(List<AutoCloseable> resources) {

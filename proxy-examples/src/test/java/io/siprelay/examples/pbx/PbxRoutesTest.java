@@ -355,4 +355,101 @@ class PbxRoutesTest {
         alice.send(withCredentials(invite, challenge, "1001", "secret1001"));
         assertThat(alice.takeResponse()).hasStatus(503);
     }
+
+    @Test
+    void probingTakesASilentGatewayOutOfTheSet() {
+        start(c -> {
+            c.carrier = null;
+            c.dispatcherSet = 1;
+            c.dispatcherAlgorithm = 4; // round robin
+            c.probeInterval = 5;
+            c.probeTimeout = 1;
+        });
+        pbx.dispatcher().add(DispatcherEntry.of(1, "sip:127.0.0.51:5060"));
+        pbx.dispatcher().add(DispatcherEntry.of(1, "sip:127.0.0.52:5060"));
+        Peer gw1 = peer("127.0.0.51");   // never answers
+        Peer gw2 = peer("127.0.0.52");
+        kit.advance(java.time.Duration.ZERO);   // the first probe round is due at once
+        assertThat(gw1.takeRequest()).isRequest("OPTIONS");
+        Request probe = gw2.takeRequest();
+        assertThat(probe).isRequest("OPTIONS");
+        gw2.reply(probe, 200);
+        kit.advance(java.time.Duration.ofSeconds(2));
+        assertThat(pbx.dispatcher().destination(1, "sip:127.0.0.51:5060").state()).isEqualTo("IP");
+        assertThat(pbx.dispatcher().destination(1, "sip:127.0.0.52:5060").state()).startsWith("A");
+
+        Peer alice = peer("127.0.0.2");
+        register(alice, "1001", "secret1001");
+        for (int i = 0; i < 2; i++) {
+            authenticatedInvite(alice, "1001", "secret1001", "sip:+1555000000" + i + "@" + DOMAIN);
+            Request r = gw2.takeRequest();
+            while (!r.getMethod().equals("INVITE")) {   // probes, and the ACK of the last 486
+                if (r.getMethod().equals("OPTIONS")) {
+                    gw2.reply(r, 200);
+                }
+                r = gw2.takeRequest();
+            }
+            assertThat(r).isRequest("INVITE");
+            gw2.reply(r, 486);
+            assertThat(alice.takeResponse()).hasStatus(486);   // busy is an answer, not a gateway failure
+        }
+        assertThat(pbx.counters().failovers()).isZero();
+    }
+
+    @Test
+    void weightsSplitCallsExactly() {
+        start(c -> {
+            c.carrier = null;
+            c.dispatcherSet = 2;
+            c.dispatcherAlgorithm = 9; // weight
+        });
+        pbx.dispatcher().add(DispatcherEntry.of(2, "sip:127.0.0.51:5060", 0, 0, "weight=25"));
+        pbx.dispatcher().add(DispatcherEntry.of(2, "sip:127.0.0.52:5060", 0, 0, "weight=75"));
+        Peer alice = peer("127.0.0.2");
+        Peer gw1 = peer("127.0.0.51");
+        Peer gw2 = peer("127.0.0.52");
+        register(alice, "1001", "secret1001");
+        int toGw1 = 0;
+        int toGw2 = 0;
+        for (int i = 0; i < 4; i++) {
+            kit.advance(java.time.Duration.ofSeconds(3)); // stay below the flood detector's density
+            authenticatedInvite(alice, "1001", "secret1001", "sip:+1555000100" + i + "@" + DOMAIN);
+            if (!gw1.inboxEmpty()) {
+                gw1.reply(gw1.takeRequest(), 200);
+                toGw1++;
+            } else {
+                gw2.reply(gw2.takeRequest(), 200);
+                toGw2++;
+            }
+            assertThat(alice.takeResponse()).hasStatus(200);
+        }
+        assertThat(toGw1).isEqualTo(1);
+        assertThat(toGw2).isEqualTo(3);
+    }
+
+    @Test
+    void drainingRefusesNewCallsButLetsDialogsFinish() {
+        start();
+        Peer alice = peer("127.0.0.2");
+        Peer bob = peer("127.0.0.3");
+        register(alice, "1001", "secret1001");
+        register(bob, "1002", "secret1002");
+        Request invite = authenticatedInvite(alice, "1001", "secret1001", "sip:1002@" + DOMAIN);
+        Request atBob = bob.takeRequest();
+        bob.reply(atBob, 200);
+        Response ok = alice.takeResponse();
+        assertThat(ok).hasStatus(200);
+
+        pbx.beginDrain();
+        alice.send(as(alice, "INVITE", "sip:1002@" + DOMAIN, "1001", "sip:1002@" + DOMAIN));
+        assertThat(alice.takeResponse()).hasStatus(503).hasHeader("Retry-After");
+        alice.send(alice.inDialog("BYE", invite, ok, 5));
+        Request bye = bob.takeRequest();
+        while (!bye.getMethod().equals("BYE")) {
+            bye = bob.takeRequest();
+        }
+        bob.reply(bye, 200);
+        assertThat(alice.takeResponse()).hasStatus(200);
+        assertThat(pbx.counters().shutdownRejected()).isEqualTo(1);
+    }
 }
