@@ -72,4 +72,15 @@ class PbxMainTest {
         assertThatThrownBy(() -> parse("--listen", "tls:127.0.0.1:5061").validate())
                 .hasMessageContaining("--tls-keystore");
     }
+
+    @Test
+    void theExampleFileInTheModuleParses() throws Exception {
+        Path example = Path.of("pbx-example.json");   // surefire runs in the module directory
+        PbxConfig c = parse("--config", example.toString());
+        assertThat(c.domain).isEqualTo("pbx.example.com");
+        assertThat(c.listeners()).extracting(PbxConfig.ListenSpec::proto).containsExactly("udp", "tcp", "tls");
+        assertThat(c.dispatcherSet).isEqualTo(1);
+        assertThat(c.jdbcUrl()).isEqualTo("jdbc:h2:file:/var/lib/siprelay/siprelay;AUTO_SERVER=TRUE");
+        c.validate();
+    }
 }
