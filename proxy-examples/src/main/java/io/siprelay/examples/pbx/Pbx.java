@@ -1,0 +1,461 @@
+package io.siprelay.examples.pbx;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.siprelay.auth.DigestAlgorithm;
+import io.siprelay.auth.DigestAuth;
+import io.siprelay.auth.db.AuthDatabase;
+import io.siprelay.auth.db.JdbcAddressStore;
+import io.siprelay.auth.db.JdbcSubscriberStore;
+import io.siprelay.core.SipProxy;
+import io.siprelay.core.blocks.FloodDetector;
+import io.siprelay.core.clock.SipClock;
+import io.siprelay.core.clock.SystemClock;
+import io.siprelay.core.codec.SipCodec;
+import io.siprelay.core.concurrent.KeyedExecutor;
+import io.siprelay.core.proxy.Listener;
+import io.siprelay.core.proxy.Myself;
+import io.siprelay.core.transport.TcpTransport;
+import io.siprelay.core.transport.TlsSettings;
+import io.siprelay.core.transport.TlsTransport;
+import io.siprelay.core.transport.Transport;
+import io.siprelay.core.transport.UdpTransport;
+import io.siprelay.dispatcher.Algorithm;
+import io.siprelay.dispatcher.Dispatcher;
+import io.siprelay.dispatcher.JdbiDispatcherSource;
+import io.siprelay.examples.management.ManagementServer;
+import io.siprelay.permissions.Permissions;
+import io.siprelay.registrar.Registrar;
+import io.siprelay.registrar.store.LocationDatabase;
+import io.siprelay.registrar.store.WriteThroughLocationStore;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The example PBX: SipRelay's proxy core with the registrar (write-through location store), digest authentication
+ * against the {@code subscriber} table, the carrier address group from the {@code address} table and the dispatcher
+ * from the {@code dispatcher} table, all in one database (embedded H2 by default), routed by {@link PbxRoutes} and
+ * managed over JSON-RPC ({@link ManagementServer}).
+ *
+ * <pre>{@code
+ * try (Pbx pbx = Pbx.start(config)) { ... }                     // real sockets, system clock
+ * Pbx pbx = Pbx.builder(config)                                 // a test: the kit's network, clock and executor
+ *         .transports(List.of(kit.network().transport(UDP, "127.0.0.1", 5060)))
+ *         .clock(kit.clock()).executor(new InlineExecutor()).codec(kit.codec()).management(false)
+ *         .start();
+ * }</pre>
+ */
+public final class Pbx implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Pbx.class);
+
+    private final PbxConfig config;
+    private final String domain;
+    private final LocationDatabase locationDb;
+    private final WriteThroughLocationStore locationStore;
+    private final Registrar registrar;
+    private final AuthDatabase authDb;
+    private final JdbcSubscriberStore subscribers;
+    private final JdbcAddressStore addresses;
+    private final Permissions permissions;
+    private final DigestAuth auth;
+    private final HikariDataSource dispatcherDataSource;
+    private final FloodDetector flood;
+    private final PbxCounters counters = new PbxCounters();
+    private final PbxRoutes routes;
+    private final SipProxy proxy;
+    private final SipClock clock;
+    private final boolean ownsClock;
+    private final long startedMillis = System.currentTimeMillis();
+    private volatile Dispatcher dispatcher;
+    private volatile boolean draining;
+    private volatile boolean closed;
+    private ManagementServer management;
+
+    private Pbx(Builder b) {
+        this.config = b.config;
+        this.domain = config.effectiveDomain();
+        this.ownsClock = b.clock == null;
+        this.clock = ownsClock ? new SystemClock() : b.clock;
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            String url = config.jdbcUrl();
+            if (url.startsWith("jdbc:h2:file:") && config.dbUrl == null) {
+                Files.createDirectories(config.dataPath());
+            }
+            // location first: its migration refuses a non-empty schema without its history table (see below)
+            this.locationDb = openLocationDatabase(url, config.dbUser, config.dbPassword);
+            opened.add(locationDb);
+            this.locationStore = new WriteThroughLocationStore(clock, locationDb);
+            this.registrar = Registrar.builder().clock(clock).store(locationStore).build();
+            opened.add(registrar);
+            this.authDb = AuthDatabase.builder().url(url).user(config.dbUser).password(config.dbPassword).open();
+            opened.add(authDb);
+            this.subscribers = new JdbcSubscriberStore(authDb, Duration.ofSeconds(5), 10_000);
+            this.addresses = new JdbcAddressStore(authDb);
+            this.permissions = Permissions.load(addresses);
+            DigestAuth.Builder ab = DigestAuth.builder().subscribers(subscribers).clock(clock).secret(secret(config));
+            if (config.md5First) {
+                ab.algorithms(DigestAlgorithm.MD5, DigestAlgorithm.SHA_256);
+            }
+            this.auth = ab.build();
+            this.dispatcherDataSource = dataSource(url, config.dbUser, config.dbPassword);
+            opened.add(dispatcherDataSource);
+            JdbiDispatcherSource dsSource = JdbiDispatcherSource.create(dispatcherDataSource);
+
+            Myself myself = Myself.create().domain(domain);
+            for (String alias : config.aliases) {
+                myself.domain(alias);
+            }
+            this.flood = FloodDetector.builder(clock).density(16).samplingTime(Duration.ofSeconds(2))
+                    .blockTime(Duration.ofMinutes(5)).build();
+            this.routes = new PbxRoutes(myself, domain, flood, registrar, auth, subscribers, permissions,
+                    config.carrierGroup, PbxRoutes.Carrier.parse(config.carrier), () -> dispatcher,
+                    config.dispatcherSet, Algorithm.of(config.dispatcherAlgorithm), () -> draining, counters);
+
+            SipProxy.Builder pb = SipProxy.builder().requestRoute(routes.request).myself(myself).clock(clock);
+            if (b.executor != null) {
+                pb.executor(b.executor);
+            }
+            if (b.codec != null) {
+                pb.codec(b.codec);
+            }
+            for (Transport t : b.transports != null ? b.transports : transports(config)) {
+                if (config.advertise != null && !config.advertise.isBlank()) {
+                    pb.listen(t, config.advertise);
+                } else {
+                    pb.listen(t);
+                }
+            }
+            this.proxy = pb.build();
+            opened.add(proxy);
+            this.dispatcher = Dispatcher.builder().source(dsSource).proxy(proxy)
+                    .pingInterval(Duration.ofSeconds(config.probeInterval))
+                    .probeTimeout(Duration.ofSeconds(config.probeTimeout))
+                    .probingThreshold(config.probingThreshold).inactiveThreshold(config.inactiveThreshold)
+                    .probingMode(config.probingMode)
+                    .pingFrom("sip:pbx@" + domain)
+                    .build();
+            opened.add(dispatcher);
+            proxy.start();
+            dispatcher.start();
+            if (b.management && config.mgmtAddress() != null) {
+                management = ManagementServer.start(this, config.mgmtAddress(), config.mgmtToken);
+                opened.add(management);
+            }
+        } catch (IOException | GeneralSecurityException e) {
+            closeAll(opened);
+            throw new IllegalStateException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    /** Starts the PBX as configured: real sockets, the system clock, management when configured. */
+    public static Pbx start(PbxConfig config) {
+        return builder(config).start();
+    }
+
+    public static Builder builder(PbxConfig config) {
+        return new Builder(config);
+    }
+
+    // ------------------------------------------------------------------------------------------ accessors
+
+    public PbxConfig config() {
+        return config;
+    }
+
+    /** The subscribers' domain and digest realm. */
+    public String domain() {
+        return domain;
+    }
+
+    public SipProxy proxy() {
+        return proxy;
+    }
+
+    public PbxRoutes routes() {
+        return routes;
+    }
+
+    public Registrar registrar() {
+        return registrar;
+    }
+
+    public DigestAuth auth() {
+        return auth;
+    }
+
+    /** The {@code subscriber} table ({@code kamctl add}). */
+    public JdbcSubscriberStore subscribers() {
+        return subscribers;
+    }
+
+    /** The {@code address} table ({@code kamctl address add}); call {@code permissions().reload()} after changes. */
+    public JdbcAddressStore addresses() {
+        return addresses;
+    }
+
+    public Permissions permissions() {
+        return permissions;
+    }
+
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    public FloodDetector flood() {
+        return flood;
+    }
+
+    public PbxCounters counters() {
+        return counters;
+    }
+
+    /** The management server, or null when management is off. */
+    public ManagementServer management() {
+        return management;
+    }
+
+    /** Wall-clock start time, epoch millis. */
+    public long startedMillis() {
+        return startedMillis;
+    }
+
+    /** True once {@link #close()} has begun: new requests get 503. */
+    public boolean isDraining() {
+        return draining;
+    }
+
+    // ------------------------------------------------------------------------------------------ shutdown
+
+    /**
+     * Graceful stop: new requests outside dialogs get 503 with Retry-After, running transactions get up to
+     * {@code shutdownGrace} seconds to finish, then probing, listeners, management and the database pools close.
+     * Every registration was written through to the database when it was made, so nothing is lost.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        beginDrain();
+        long deadline = System.nanoTime() + Duration.ofSeconds(config.shutdownGrace).toNanos();
+        while (proxy.activeRelays() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (proxy.activeRelays() > 0) {
+            LOG.warn("stopping with {} transactions still running", proxy.activeRelays());
+        }
+        List<AutoCloseable> all = new ArrayList<>();
+        all.add(dispatcher);
+        all.add(proxy);
+        if (management != null) {
+            all.add(management);
+        }
+        all.add(registrar);
+        all.add(locationStore); // closes the location database
+        all.add(authDb);
+        all.add(dispatcherDataSource);
+        closeAll(all);
+        if (ownsClock && clock instanceof SystemClock s) {
+            s.close();
+        }
+        LOG.info("PBX stopped");
+    }
+
+    /** The first step of {@link #close()}: from now on new requests outside dialogs get 503 with Retry-After. */
+    void beginDrain() {
+        if (!draining) {
+            draining = true;
+            LOG.info("shutting down: refusing new requests, {} transactions running", proxy.activeRelays());
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("closing {}: {}", resources.get(i).getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ banner
+
+    /** What listens where, for the start-up banner. */
+    public String banner() {
+        StringBuilder b = new StringBuilder();
+        b.append("SipRelay PBX ").append(Version.current()).append(" (Kamailio 101 PBX)\n");
+        for (Listener l : proxy.listeners()) {
+            b.append(String.format(Locale.ROOT, "  SIP        %s %s:%d%n", l.transport().type(), l.host(), l.port()));
+        }
+        b.append("  domain     ").append(domain).append('\n');
+        b.append("  database   ").append(redact(config.jdbcUrl())).append('\n');
+        if (config.dispatcherSet > 0) {
+            b.append("  carrier    dispatcher set ").append(config.dispatcherSet).append(", algorithm ")
+                    .append(config.dispatcherAlgorithm).append(", probing every ").append(config.probeInterval)
+                    .append(" s\n");
+        } else if (config.carrier != null) {
+            b.append("  carrier    ").append(PbxRoutes.Carrier.parse(config.carrier)).append('\n');
+        } else {
+            b.append("  carrier    none (calls to non-local numbers get 404)\n");
+        }
+        b.append("  carriers   address group ").append(config.carrierGroup).append(" (").append(permissions.size())
+                .append(" entries)\n");
+        b.append("  users      ").append(subscribers.count()).append(" subscribers, ")
+                .append(registrar.locationService().dump(true).domains().get(0).domain().size())
+                .append(" registered AoRs\n");
+        if (management != null) {
+            InetSocketAddress m = management.address();
+            b.append(String.format(Locale.ROOT, "  management http://%s:%d/rpc (JSON-RPC), /metrics%s%n",
+                    m.getHostString(), m.getPort(), config.mgmtToken != null ? " (bearer token)" : ""));
+        } else {
+            b.append("  management off\n");
+        }
+        return b.toString();
+    }
+
+    private static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^;&]*", "$1***");
+    }
+
+    // ------------------------------------------------------------------------------------------ set-up helpers
+
+    private static List<Transport> transports(PbxConfig c) throws IOException, GeneralSecurityException {
+        List<Transport> out = new ArrayList<>();
+        TlsSettings tls = null;
+        for (PbxConfig.ListenSpec l : c.listeners()) {
+            InetSocketAddress a = new InetSocketAddress(l.host(), l.port());
+            switch (l.proto()) {
+                case "udp" -> out.add(new UdpTransport(a));
+                case "tcp" -> out.add(new TcpTransport(a));
+                default -> {
+                    if (tls == null) {
+                        char[] pw = c.tlsKeyStorePassword == null ? new char[0] : c.tlsKeyStorePassword.toCharArray();
+                        tls = TlsSettings.fromKeyStore(Path.of(c.tlsKeyStore), pw).build();
+                    }
+                    out.add(new TlsTransport(a, tls));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static byte[] secret(PbxConfig c) {
+        if (c.authSecret != null && !c.authSecret.isEmpty()) {
+            return c.authSecret.getBytes(StandardCharsets.UTF_8);
+        }
+        byte[] s = new byte[32];
+        new SecureRandom().nextBytes(s);
+        return s;
+    }
+
+    private static HikariDataSource dataSource(String url, String user, String password) {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(url);
+        hc.setUsername(user);
+        hc.setPassword(password);
+        hc.setMaximumPoolSize(2);
+        hc.setPoolName("siprelay-dispatcher");
+        return new HikariDataSource(hc);
+    }
+
+    /**
+     * Opens the location table. {@link LocationDatabase}'s migration does not baseline, so in a database where other
+     * tables already exist (for example the subscriber table created by {@code siprelayctl} before the PBX first
+     * ran) it refuses to start; then the same migration is run here with a baseline at version 0 first.
+     */
+    static LocationDatabase openLocationDatabase(String url, String user, String password) {
+        try {
+            return LocationDatabase.builder().jdbcUrl(url).user(user).password(password).build();
+        } catch (RuntimeException e) {
+            if (!String.valueOf(e.getMessage()).contains("schema history table")) {
+                throw e;
+            }
+            LOG.info("creating the location table in an existing database (baseline)");
+            String dialect = url.startsWith("jdbc:h2:") ? "h2"
+                    : url.startsWith("jdbc:postgresql:") ? "postgresql" : "mysql";
+            try (HikariDataSource ds = dataSource(url, user, password)) {
+                Flyway.configure(Pbx.class.getClassLoader()).dataSource(ds)
+                        .locations("classpath:io/siprelay/registrar/db/" + dialect)
+                        .table("location_schema_history").placeholders(Map.of("table", "location"))
+                        .baselineOnMigrate(true).baselineVersion("0")
+                        .load().migrate();
+            }
+            return LocationDatabase.builder().jdbcUrl(url).user(user).password(password).build();
+        }
+    }
+
+    /** How the PBX is built: from the configuration, optionally on a test kit's network, clock and executor. */
+    public static final class Builder {
+        private final PbxConfig config;
+        private List<Transport> transports;
+        private SipClock clock;
+        private KeyedExecutor executor;
+        private SipCodec codec;
+        private boolean management = true;
+
+        private Builder(PbxConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** Listen on these transports instead of the configured addresses (the in-memory network in tests). */
+        public Builder transports(List<Transport> transports) {
+            this.transports = List.copyOf(transports);
+            return this;
+        }
+
+        public Builder clock(SipClock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        public Builder executor(KeyedExecutor executor) {
+            this.executor = executor;
+            return this;
+        }
+
+        public Builder codec(SipCodec codec) {
+            this.codec = codec;
+            return this;
+        }
+
+        /** Start the management server when one is configured (default true). */
+        public Builder management(boolean on) {
+            this.management = on;
+            return this;
+        }
+
+        /** Opens the database, builds the components and routes, binds the listeners and starts. */
+        public Pbx start() {
+            config.validate();
+            return new Pbx(this);
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package io.siprelay.examples.pbx;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Everything the PBX can be told, with the defaults a newcomer needs (UDP and TCP on 127.0.0.1:5060, H2 under
+ * {@code ./data}, management on 127.0.0.1:8088). Read from an optional JSON file (the field names below, e.g.
+ * {@code {"listen": ["udp:0.0.0.0:5060"], "domain": "pbx.example.com", "carrier": "sip:203.0.113.10"}}) and then
+ * overridden by command-line flags ({@link PbxMain}). Unknown JSON fields are an error, so typos do not pass silently.
+ */
+public final class PbxConfig {
+
+    /** Listen addresses as {@code proto:host:port}, proto udp, tcp or tls. */
+    public List<String> listen = new ArrayList<>(List.of("udp:127.0.0.1:5060", "tcp:127.0.0.1:5060"));
+    /** Host put in Via/Record-Route instead of the bound one (a public address before NAT); null = the bound one. */
+    public String advertise;
+    /** Key store (PKCS12 or JKS) for TLS listeners. */
+    public String tlsKeyStore;
+    public String tlsKeyStorePassword;
+
+    /** The SIP domain of the subscribers and the digest realm; null = the host of the first listener. */
+    public String domain;
+    /** More names this proxy answers to (Kamailio's {@code alias=}). */
+    public List<String> aliases = new ArrayList<>();
+
+    /** Where the embedded H2 database lives. */
+    public String dataDir = "data";
+    /** JDBC URL overriding the embedded H2 database (MariaDB/MySQL or PostgreSQL). */
+    public String dbUrl;
+    public String dbUser;
+    public String dbPassword;
+
+    /** The carrier as one address ({@code sip:203.0.113.10:5060} or a host); null = none. */
+    public String carrier;
+    /** Or a dispatcher set with failover; 0 = no dispatcher set. Wins over {@link #carrier}. */
+    public int dispatcherSet;
+    /** Kamailio's algorithm number for {@code ds_select_dst} (4 round robin, 8 priority, 9 weight, ...). */
+    public int dispatcherAlgorithm = 4;
+    /** {@code ds_ping_interval} in seconds; 0 = no probing. */
+    public int probeInterval = 10;
+    /** Seconds a probe may take before it counts as failed. */
+    public int probeTimeout = 2;
+    public int probingThreshold = 1;
+    public int inactiveThreshold = 1;
+    /** {@code ds_probing_mode}: 0 flagged only, 1 all (default), 2 inactive+flagged, 3 flagged forever. */
+    public int probingMode = 1;
+    /** Address group whose members are trusted carriers ({@code allow_source_address("200")}). */
+    public int carrierGroup = 200;
+
+    /** Management (JSON-RPC, metrics) address, {@code host:port}, or {@code off}. */
+    public String mgmt = "127.0.0.1:8088";
+    /** Bearer token for management; required when {@link #mgmt} is not a loopback address. */
+    public String mgmtToken;
+
+    /** Digest nonce secret (the same on every instance of a cluster); null = random per start. */
+    public String authSecret;
+    /** Offer MD5 before SHA-256 (clients that read only the first challenge and know only MD5). */
+    public boolean md5First;
+
+    /** Seconds to let transactions finish on shutdown. */
+    public int shutdownGrace = 5;
+
+    /** Reads a JSON config file. */
+    public static PbxConfig read(Path file) throws IOException {
+        return new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .readValue(file.toFile(), PbxConfig.class);
+    }
+
+    /** The data directory as an absolute path. */
+    @JsonIgnore
+    public Path dataPath() {
+        return Path.of(dataDir).toAbsolutePath().normalize();
+    }
+
+    /**
+     * The JDBC URL: {@link #dbUrl}, else the shared embedded database
+     * {@code jdbc:h2:file:<data dir>/siprelay;AUTO_SERVER=TRUE} (one file with every table, which {@code siprelayctl}
+     * can open while the PBX runs).
+     */
+    @JsonIgnore
+    public String jdbcUrl() {
+        if (dbUrl != null && !dbUrl.isBlank()) {
+            return dbUrl;
+        }
+        return h2Url(dataPath());
+    }
+
+    /** The shared embedded database URL for a data directory. */
+    public static String h2Url(Path dataDir) {
+        return "jdbc:h2:file:" + dataDir.toAbsolutePath().normalize().resolve("siprelay") + ";AUTO_SERVER=TRUE";
+    }
+
+    /**
+     * The subscribers' domain / realm: {@link #domain}, else the advertised host, else the first listen host (for a
+     * wildcard listener, this machine's address).
+     */
+    @JsonIgnore
+    public String effectiveDomain() {
+        if (domain != null && !domain.isBlank()) {
+            return domain;
+        }
+        if (advertise != null && !advertise.isBlank()) {
+            return advertise;
+        }
+        String host = listeners().get(0).host();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0")) {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostAddress();
+            } catch (java.net.UnknownHostException e) {
+                return "127.0.0.1";
+            }
+        }
+        return host;
+    }
+
+    /** Management address, or null when it is off. */
+    @JsonIgnore
+    public InetSocketAddress mgmtAddress() {
+        if (mgmt == null || mgmt.isBlank() || mgmt.equalsIgnoreCase("off")) {
+            return null;
+        }
+        int colon = mgmt.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("management address must be host:port or off: " + mgmt);
+        }
+        return new InetSocketAddress(unbracket(mgmt.substring(0, colon)), parsePort(mgmt.substring(colon + 1), mgmt));
+    }
+
+    /** The parsed listen addresses. */
+    @JsonIgnore
+    public List<ListenSpec> listeners() {
+        if (listen == null || listen.isEmpty()) {
+            throw new IllegalArgumentException("at least one listen address is required");
+        }
+        List<ListenSpec> out = new ArrayList<>();
+        for (String s : listen) {
+            out.add(ListenSpec.parse(s));
+        }
+        return out;
+    }
+
+    /** Checks the settings that can be checked without binding anything; throws IllegalArgumentException. */
+    public void validate() {
+        List<ListenSpec> ls = listeners();
+        for (ListenSpec l : ls) {
+            if (l.proto().equals("tls") && (tlsKeyStore == null || tlsKeyStore.isBlank())) {
+                throw new IllegalArgumentException("a TLS listener needs --tls-keystore");
+            }
+        }
+        InetSocketAddress m = mgmtAddress();
+        if (m != null && !m.getAddress().isLoopbackAddress() && (mgmtToken == null || mgmtToken.isBlank())) {
+            throw new IllegalArgumentException("management on " + mgmt
+                    + " is reachable from other hosts: set --mgmt-token (or bind it to 127.0.0.1)");
+        }
+        if (dispatcherSet < 0) {
+            throw new IllegalArgumentException("dispatcher set must be >= 1 (0 = none)");
+        }
+        io.siprelay.dispatcher.Algorithm.of(dispatcherAlgorithm);
+        if (probeInterval < 0 || probeTimeout < 1 || probingThreshold < 1 || inactiveThreshold < 1
+                || probingMode < 0 || probingMode > 3) {
+            throw new IllegalArgumentException("probing: interval >= 0, timeout >= 1, thresholds >= 1, mode 0..3");
+        }
+        if (shutdownGrace < 0) {
+            throw new IllegalArgumentException("shutdown grace must be >= 0");
+        }
+    }
+
+    private static int parsePort(String s, String whole) {
+        try {
+            int p = Integer.parseInt(s);
+            if (p < 0 || p > 65535) {
+                throw new NumberFormatException();
+            }
+            return p;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad port in " + whole);
+        }
+    }
+
+    private static String unbracket(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /** One listener: {@code udp:127.0.0.1:5060}, {@code tls:[::1]:5061}. */
+    public record ListenSpec(String proto, String host, int port) {
+
+        public static ListenSpec parse(String s) {
+            int first = s.indexOf(':');
+            int last = s.lastIndexOf(':');
+            if (first < 0 || last == first) {
+                throw new IllegalArgumentException("listen address must be proto:host:port, got " + s);
+            }
+            String proto = s.substring(0, first).toLowerCase(Locale.ROOT);
+            if (!proto.equals("udp") && !proto.equals("tcp") && !proto.equals("tls")) {
+                throw new IllegalArgumentException("listen protocol must be udp, tcp or tls, got " + s);
+            }
+            return new ListenSpec(proto, unbracket(s.substring(first + 1, last)), parsePort(s.substring(last + 1), s));
+        }
+    }
+}
