@@ -39,9 +39,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -392,24 +390,7 @@ public final class Pbx implements AutoCloseable {
      * ran) it refuses to start; then the same migration is run here with a baseline at version 0 first.
      */
     static LocationDatabase openLocationDatabase(String url, String user, String password) {
-        try {
-            return LocationDatabase.builder().jdbcUrl(url).user(user).password(password).build();
-        } catch (RuntimeException e) {
-            if (!String.valueOf(e.getMessage()).contains("schema history table")) {
-                throw e;
-            }
-            LOG.info("creating the location table in an existing database (baseline)");
-            String dialect = url.startsWith("jdbc:h2:") ? "h2"
-                    : url.startsWith("jdbc:postgresql:") ? "postgresql" : "mysql";
-            try (HikariDataSource ds = dataSource(url, user, password)) {
-                Flyway.configure(Pbx.class.getClassLoader()).dataSource(ds)
-                        .locations("classpath:io/siprelay/registrar/db/" + dialect)
-                        .table("location_schema_history").placeholders(Map.of("table", "location"))
-                        .baselineOnMigrate(true).baselineVersion("0")
-                        .load().migrate();
-            }
-            return LocationDatabase.builder().jdbcUrl(url).user(user).password(password).build();
-        }
+        return LocationDatabase.builder().jdbcUrl(url).user(user).password(password).build();
     }
 
     /** How the PBX is built: from the configuration, optionally on a test kit's network, clock and executor. */

@@ -68,6 +68,9 @@ public final class LocationDatabase implements AutoCloseable {
                     .locations("classpath:io/siprelay/registrar/db/" + dialect.name().toLowerCase(java.util.Locale.ROOT))
                     .table(table + "_schema_history")
                     .placeholders(Map.of("table", table))
+                    // a database that already holds other tables (subscriber, a Kamailio schema) gets ours added
+                    .baselineOnMigrate(true)
+                    .baselineVersion("0")
                     .load()
                     .migrate();
         } catch (RuntimeException e) {
