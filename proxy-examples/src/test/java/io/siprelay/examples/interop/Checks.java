@@ -29,7 +29,12 @@ final class Checks {
             return true;
         } catch (Exception | AssertionError e) {
             failed++;
-            print("FAIL " + name + ": " + e.getMessage());
+            String msg = String.valueOf(e.getMessage()).strip();
+            int nl = msg.indexOf('\n');
+            print("FAIL " + name + ": " + (nl < 0 ? msg : msg.substring(0, nl)));
+            if (nl >= 0) {
+                System.out.println(msg.substring(nl + 1).indent(4).stripTrailing());
+            }
             return false;
         }
     }
