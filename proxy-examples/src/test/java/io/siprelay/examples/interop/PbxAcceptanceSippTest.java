@@ -45,23 +45,43 @@ class PbxAcceptanceSippTest {
     @TempDir
     Path tmp;
 
+    /** With {@code --domain pbx.test}: phones use {@code sip:1001@pbx.test}. */
     @Test
     void kamailio101PbxAcceptance() throws Exception {
-        Sipp.assumeInstalled();
         int sipPort = Sipp.freeLocalPort();
+        acceptance("PBX acceptance", sipPort, DOMAIN, DOMAIN, "--domain", DOMAIN);
+    }
+
+    /**
+     * As the README's first command, without {@code --domain}: the domain is the listen address 127.0.0.1, the
+     * phones on 127.0.0.1 too (other ports) use {@code sip:1001@127.0.0.1:PORT}, PORT the PBX's.
+     */
+    @Test
+    void kamailio101PbxAcceptanceDefaultDomain() throws Exception {
+        int sipPort = Sipp.freeLocalPort();
+        acceptance("PBX acceptance, default domain", sipPort, "127.0.0.1", "127.0.0.1:" + sipPort);
+    }
+
+    /**
+     * @param domain    the subscribers' domain (siprelayctl user add 1001@domain)
+     * @param uriDomain host[:port] the phones put in their URIs
+     */
+    private void acceptance(String title, int sipPort, String domain, String uriDomain, String... pbxOptions)
+            throws Exception {
+        Sipp.assumeInstalled();
         int mgmtPort = Sipp.freeLocalPort();
         int phone1001 = Sipp.freeLocalPort();
         int phone1002 = Sipp.freeLocalPort();
         int carrierPort = Sipp.freeLocalPort();
         int gatewayPort = Sipp.freeLocalPort();
         Path data = tmp.resolve("data");
-        Checks checks = new Checks("PBX acceptance");
+        Checks checks = new Checks(title);
 
-        try (PbxProcess pbx = PbxProcess.create("acceptance", data, sipPort, mgmtPort, "--domain", DOMAIN,
-                "--probe-interval", "0")) {
+        try (PbxProcess pbx = PbxProcess.create("acceptance", data, sipPort, mgmtPort,
+                concat(pbxOptions, "--probe-interval", "0"))) {
             pbx.start(Duration.ofSeconds(60));
-            pbx.ctl("user", "add", "1001@" + DOMAIN, "secret1001").require();
-            pbx.ctl("user", "add", "1002@" + DOMAIN, "secret1002").require();
+            pbx.ctl("user", "add", "1001@" + domain, "secret1001").require();
+            pbx.ctl("user", "add", "1002@" + domain, "secret1002").require();
             pbx.ctl("address", "add", "200", "127.0.0.1", "32", Integer.toString(carrierPort), "carrier").require();
             pbx.ctl("address", "reload").require();
             pbx.ctl("dispatcher", "add", "1", "sip:127.0.0.1:" + gatewayPort, "0", "0", "weight=25", "MG1")
@@ -71,13 +91,13 @@ class PbxAcceptanceSippTest {
             // Each phone registers from the socket it takes calls on: the registrar stores the REGISTER's source as
             // "received" when it differs from the Contact (its NAT heuristic), and calls then go to that source.
             Path register1001 = csv("register1001.csv",
-                    "1001;" + DOMAIN + ";[authentication username=1001 password=secret1001];" + phone1001);
+                    "1001;" + uriDomain + ";[authentication username=1001 password=secret1001];" + phone1001);
             Path register1002 = csv("register1002.csv",
-                    "1002;" + DOMAIN + ";[authentication username=1002 password=secret1002];" + phone1002);
+                    "1002;" + uriDomain + ";[authentication username=1002 password=secret1002];" + phone1002);
             Path caller1001 = csv("caller1001.csv",
-                    "1001;" + DOMAIN + ";[authentication username=1001 password=secret1001]");
+                    "1001;" + uriDomain + ";[authentication username=1001 password=secret1001]");
             Path caller1002 = csv("caller1002.csv",
-                    "1002;" + DOMAIN + ";[authentication username=1002 password=secret1002]");
+                    "1002;" + uriDomain + ";[authentication username=1002 password=secret1002]");
 
             checks.check("REGISTER 1001 and 1002 with digest auth (401, credentials, 200)", () -> {
                 requireAll(sipp("/sipp/pbx-register.xml", pbx).injectionFile(register1001).localPort(phone1001).run(),
@@ -85,7 +105,7 @@ class PbxAcceptanceSippTest {
                 requireAll(sipp("/sipp/pbx-register.xml", pbx).injectionFile(register1002).localPort(phone1002).run(),
                         1);
                 String ul = pbx.ctl("ul", "dump").require().output();
-                assertThat(ul).as(ul).contains("1001@" + DOMAIN).contains("1002@" + DOMAIN)
+                assertThat(ul).as(ul).contains("1001@" + domain).contains("1002@" + domain)
                         .contains("127.0.0.1:" + phone1001).contains("127.0.0.1:" + phone1002);
             });
 
@@ -133,7 +153,7 @@ class PbxAcceptanceSippTest {
                 assertThat(rc).as("exit code after SIGTERM").isIn(0, 143);
                 pbx.start(Duration.ofSeconds(60));
                 String ul = pbx.ctl("ul", "dump").require().output();
-                assertThat(ul).as(ul).contains("1001@" + DOMAIN).contains("1002@" + DOMAIN);
+                assertThat(ul).as(ul).contains("1001@" + domain).contains("1002@" + domain);
                 String users = pbx.ctl("user", "list").require().output();
                 assertThat(users).as(users).contains("1001").contains("1002");
                 String addresses = pbx.ctl("address", "list").require().output();
@@ -147,6 +167,12 @@ class PbxAcceptanceSippTest {
         }
         String report = checks.report();
         assertThat(checks.failed()).as(report).isZero();
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     private Path csv(String name, String... rows) throws java.io.IOException {
