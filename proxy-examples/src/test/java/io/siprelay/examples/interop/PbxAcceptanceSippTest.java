@@ -35,10 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 class PbxAcceptanceSippTest {
 
     /**
-     * The subscribers' domain. Not the default (the first listen host, 127.0.0.1): the PBX takes its domain as a name
-     * of its own on any port, so with every phone on 127.0.0.1 too, a phone's Contact (sip:callee@127.0.0.1:PORT) in
-     * a BYE's Request-URI counts as "myself", loose routing takes it for a strict router's and the BYE gets
-     * 404 "Not here".
+     * The subscribers' domain when given with {@code --domain}. The test also runs with the default domain (the
+     * listen address 127.0.0.1), which used to fail: the PBX took an IP domain as its own on any port, so a phone's
+     * Contact on 127.0.0.1 in a BYE's Request-URI counted as "myself", loose routing took it for a strict router's
+     * and the BYE came back to the PBX and got 404 "Not here" (fixed in {@code Pbx}).
      */
     static final String DOMAIN = "pbx.test";
 
