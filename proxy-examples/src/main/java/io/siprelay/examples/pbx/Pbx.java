@@ -115,7 +115,15 @@ public final class Pbx implements AutoCloseable {
             opened.add(dispatcherDataSource);
             JdbiDispatcherSource dsSource = JdbiDispatcherSource.create(dispatcherDataSource);
 
-            Myself myself = Myself.create().domain(domain);
+            // A domain name is ours on any port (alias=); an IP address only on our listen ports (listen=): with the
+            // default domain, the listen IP, a phone on the same IP (sip:1002@127.0.0.1:5070 in a BYE's Request-URI)
+            // would otherwise count as "myself", loose routing would take it for a strict router's and the BYE
+            // would loop back to us and get 404 "Not here".
+            Myself myself = Myself.create();
+            boolean ipDomain = isIpLiteral(domain);
+            if (!ipDomain) {
+                myself.domain(domain);
+            }
             for (String alias : config.aliases) {
                 myself.domain(alias);
             }
@@ -150,6 +158,11 @@ public final class Pbx implements AutoCloseable {
                     .build();
             opened.add(dispatcher);
             proxy.start();
+            if (ipDomain) {
+                for (Listener l : proxy.listeners()) {
+                    myself.address(domain, l.port());
+                }
+            }
             dispatcher.start();
             if (b.management && config.mgmtAddress() != null) {
                 management = ManagementServer.start(this, config.mgmtAddress(), config.mgmtToken);
@@ -363,6 +376,17 @@ public final class Pbx implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** An IPv4 or IPv6 address literal (with or without brackets), not a name. */
+    static boolean isIpLiteral(String host) {
+        if (host == null || host.isEmpty()) {
+            return false;
+        }
+        if (host.indexOf(':') >= 0 || host.startsWith("[")) {
+            return true;
+        }
+        return host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
     }
 
     private static byte[] secret(PbxConfig c) {
