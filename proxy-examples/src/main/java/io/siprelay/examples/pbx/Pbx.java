@@ -95,7 +95,6 @@ public final class Pbx implements AutoCloseable {
             if (url.startsWith("jdbc:h2:file:") && config.dbUrl == null) {
                 Files.createDirectories(config.dataPath());
             }
-            // location first: its migration refuses a non-empty schema without its history table (see below)
             this.locationDb = openLocationDatabase(url, config.dbUser, config.dbPassword);
             opened.add(locationDb);
             this.locationStore = new WriteThroughLocationStore(clock, locationDb);
@@ -408,11 +407,7 @@ public final class Pbx implements AutoCloseable {
         return new HikariDataSource(hc);
     }
 
-    /**
-     * Opens the location table. {@link LocationDatabase}'s migration does not baseline, so in a database where other
-     * tables already exist (for example the subscriber table created by {@code siprelayctl} before the PBX first
-     * ran) it refuses to start; then the same migration is run here with a baseline at version 0 first.
-     */
+    /** Opens the location table (created at start-up, also in a database where other tables already exist). */
     static LocationDatabase openLocationDatabase(String url, String user, String password) {
         return LocationDatabase.builder().jdbcUrl(url).user(user).password(password).build();
     }
