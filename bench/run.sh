@@ -12,6 +12,9 @@
 #   --gc serial|parallel   GC of the SipRelay JVM (default serial)
 #   --jvm-opts "..."  extra JVM options for the SipRelay app (after the defaults)
 #   --lanes N         worker lanes of the SipRelay app (BENCH_LANES, default 2)
+#   --heap SIZE       SipRelay heap for options/register (default 512m)
+#   --calls-heap SIZE SipRelay heap for calls (default 2g, as Kamailio's -m 2048 shared memory: transactions
+#                     are kept 32 s (64*T1) after they end, ~20 KB per call)
 #   --build           run 'mvn -q -B install -DskipTests -pl proxy-benchmarks -am' first (says so)
 #
 # It installs nothing.  The harness is ../shared/bench/run.sh beside the repository, or $SIPRELAY_BENCH_HARNESS.
@@ -22,7 +25,7 @@ root=$(cd "$here/.." && pwd)
 harness=${SIPRELAY_BENCH_HARNESS:-$root/../shared/bench/run.sh}
 jar=$root/proxy-benchmarks/target/bench-proxy.jar
 
-results="" only="" gc=serial jvm_extra="" lanes=2 build=0 have_warmup=0
+results="" only="" gc=serial heap=512m calls_heap=2g jvm_extra="" lanes=2 build=0 have_warmup=0
 pass=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,9 +34,11 @@ while [ $# -gt 0 ]; do
     --gc) gc=$2; shift 2 ;;
     --jvm-opts) jvm_extra=$2; shift 2 ;;
     --lanes) lanes=$2; shift 2 ;;
+    --heap) heap=$2; shift 2 ;;
+    --calls-heap) calls_heap=$2; shift 2 ;;
     --build) build=1; shift ;;
     --warmup) have_warmup=1; pass+=("$1" "$2"); shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; echo; echo "harness options:";
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; echo; echo "harness options:";
                [ -x "$harness" ] && "$harness" --help | sed -n '/^options:/,$p'; exit 0 ;;
     *) pass+=("$1"); shift ;;
   esac
@@ -83,16 +88,18 @@ if [ "$only" != kamailio ]; then
   fi
 fi
 
-# JIT warm-up: the harness default (5 s) is short for a JVM; both targets get the same warm-up.
-[ $have_warmup = 1 ] || pass+=(--warmup 10)
+# JIT warm-up: the harness default (5 s) is short for a JVM (a cold JVM on one core falls behind, SIPp
+# retransmits, the backlog snowballs); both targets get the same warm-up.
+[ $have_warmup = 1 ] || pass+=(--warmup 20)
 
 stamp=$(date +%Y%m%d-%H%M%S)
 results=${results:-$here/results/$stamp}
 mkdir -p "$results"
 results=$(cd "$results" && pwd)
-jvm_opts="-Xms512m -Xmx512m $gcflag -XX:+UseCompressedOops -Xss512k $jvm_extra"
+jvm_opts="$gcflag -Xss512k $jvm_extra"
 export BENCH_LANES=$lanes
-proxy_cmd="java $jvm_opts -jar $jar"
+proxy_cmd="java -Xms$heap -Xmx$heap $jvm_opts -jar $jar"
+calls_cmd="java -Xms$calls_heap -Xmx$calls_heap $jvm_opts -jar $jar"
 
 {
   echo "# started $(date -Is) on $(hostname), $(nproc) cpus"
@@ -100,6 +107,7 @@ proxy_cmd="java $jvm_opts -jar $jar"
   echo "# harness: $harness"
   echo "# harness options: ${pass[*]:-}"
   echo "# SipRelay command: BENCH_LANES=$lanes $proxy_cmd"
+  echo "# SipRelay command (calls): BENCH_LANES=$lanes $calls_cmd"
   [ "$only" = siprelay ] || echo "# kamailio: $(PATH=$PATH:/usr/sbin kamailio -v 2>/dev/null | head -1)"
   echo "# sipp: $(sipp -v 2>/dev/null | grep -o 'SIPp v[^ ]*' | head -1)"
   echo "# java: $(java -version 2>&1 | head -1)"
@@ -114,7 +122,8 @@ run_target() { # name, harness args...
 
 : > "$results/kamailio.jsonl"; : > "$results/siprelay.jsonl"
 [ "$only" = siprelay ] || run_target kamailio --target kamailio
-[ "$only" = kamailio ] || PROXY_CMD=$proxy_cmd run_target siprelay --target cmd
+[ "$only" = kamailio ] || PROXY_CMD_OPTIONS=$proxy_cmd PROXY_CMD_REGISTER=$proxy_cmd PROXY_CMD_CALLS=$calls_cmd \
+  run_target siprelay --target cmd
 
 echo
 python3 "$here/compare.py" --meta "$results/meta.txt" "$results/kamailio.jsonl" "$results/siprelay.jsonl" \
