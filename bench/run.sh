@@ -14,7 +14,7 @@
 #   --lanes N         worker lanes of the SipRelay app (BENCH_LANES, default 2)
 #   --heap SIZE       SipRelay heap for options/register (default 512m)
 #   --calls-heap SIZE SipRelay heap for calls (default 2g, as Kamailio's -m 2048 shared memory: transactions
-#                     are kept 32 s (64*T1) after they end, ~20 KB per call)
+#                     are kept 32 s (64*T1) after they end, ~40 KB per call)
 #   --build           run 'mvn -q -B install -DskipTests -pl proxy-benchmarks -am' first (says so)
 #
 # It installs nothing.  The harness is ../shared/bench/run.sh beside the repository, or $SIPRELAY_BENCH_HARNESS.
