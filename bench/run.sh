@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# SipRelay vs. Kamailio 5.6 on the same SIPp load ladder, one run, one table.  See bench/README.md.
+#
+#   bench/run.sh                                    # all 3 scenarios, harness defaults (2 reps, 20 s steps)
+#   bench/run.sh --repeat 1 --duration 10           # short ladder
+#   bench/run.sh --scenarios options --rates "10000 20000"
+#   bench/run.sh --only siprelay --gc parallel      # one side only (the table then has one column)
+#
+# Own options (everything else goes to the harness, for both targets alike):
+#   --results DIR     where the .jsonl/.txt/summary go (default: bench/results/<timestamp>)
+#   --only kamailio|siprelay
+#   --gc serial|parallel   GC of the SipRelay JVM (default serial)
+#   --jvm-opts "..."  extra JVM options for the SipRelay app (after the defaults)
+#   --lanes N         worker lanes of the SipRelay app (BENCH_LANES, default 2)
+#   --heap SIZE       SipRelay heap for options/register (default 512m)
+#   --calls-heap SIZE SipRelay heap for calls (default 2g, as Kamailio's -m 2048 shared memory: transactions
+#                     are kept 32 s (64*T1) after they end, ~40 KB per call)
+#   --build           run 'mvn -q -B install -DskipTests -pl proxy-benchmarks -am' first (says so)
+#
+# It installs nothing.  The harness is ../shared/bench/run.sh beside the repository, or $SIPRELAY_BENCH_HARNESS.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+harness=${SIPRELAY_BENCH_HARNESS:-$root/../shared/bench/run.sh}
+jar=$root/proxy-benchmarks/target/bench-proxy.jar
+
+results="" only="" gc=serial heap=512m calls_heap=2g jvm_extra="" lanes=2 build=0 have_warmup=0
+pass=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --results) results=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
+    --gc) gc=$2; shift 2 ;;
+    --jvm-opts) jvm_extra=$2; shift 2 ;;
+    --lanes) lanes=$2; shift 2 ;;
+    --heap) heap=$2; shift 2 ;;
+    --calls-heap) calls_heap=$2; shift 2 ;;
+    --build) build=1; shift ;;
+    --warmup) have_warmup=1; pass+=("$1" "$2"); shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; echo; echo "harness options:";
+               [ -x "$harness" ] && "$harness" --help | sed -n '/^options:/,$p'; exit 0 ;;
+    *) pass+=("$1"); shift ;;
+  esac
+done
+case "$gc" in serial) gcflag=-XX:+UseSerialGC ;; parallel) gcflag=-XX:+UseParallelGC ;;
+  *) echo "--gc must be serial or parallel" >&2; exit 2 ;; esac
+case "$only" in ""|kamailio|siprelay) ;; *) echo "--only must be kamailio or siprelay" >&2; exit 2 ;; esac
+
+# ---- requirements: say what is missing, install nothing
+missing_pkgs=()
+command -v sipp >/dev/null || missing_pkgs+=(sip-tester)
+if [ "$only" != siprelay ]; then
+  command -v kamailio >/dev/null || PATH=$PATH:/usr/sbin command -v kamailio >/dev/null || missing_pkgs+=(kamailio)
+  if command -v dpkg-query >/dev/null && ! dpkg-query -W -f='${Status}' kamailio-sqlite-modules 2>/dev/null | grep -q "ok installed"; then
+    missing_pkgs+=(kamailio-sqlite-modules)
+  fi
+fi
+command -v python3 >/dev/null || missing_pkgs+=(python3)
+command -v taskset >/dev/null || missing_pkgs+=(util-linux)
+if [ ${#missing_pkgs[@]} -gt 0 ]; then
+  echo "bench: missing Debian packages; install them with:" >&2
+  echo "  sudo apt-get install -y ${missing_pkgs[*]}" >&2
+  exit 2
+fi
+if [ "$only" != kamailio ]; then
+  command -v java >/dev/null || { echo "bench: java (JDK 17+) not on PATH" >&2; exit 2; }
+fi
+if [ ! -x "$harness" ]; then
+  echo "bench: SIPp harness not found at $harness" >&2
+  echo "  put the shared bench folder beside the repository (../shared/bench) or set SIPRELAY_BENCH_HARNESS=/path/to/run.sh" >&2
+  exit 2
+fi
+
+# ---- the SipRelay app
+if [ "$only" != kamailio ]; then
+  if [ $build = 1 ]; then
+    echo "bench: building: (cd $root && mvn -q -B install -DskipTests -pl proxy-benchmarks -am)"
+    (cd "$root" && mvn -q -B install -DskipTests -pl proxy-benchmarks -am)
+  fi
+  if [ ! -f "$jar" ]; then
+    echo "bench: $jar is missing; build it first:" >&2
+    echo "  (cd $root && mvn -q -B install -DskipTests)      # or: bench/run.sh --build ..." >&2
+    exit 2
+  fi
+  if [ -n "$(find "$root/proxy-benchmarks/src" "$root/proxy-core/src/main" -newer "$jar" -name '*.java' 2>/dev/null | head -1)" ]; then
+    echo "bench: warning: sources are newer than $jar (rebuild with --build)" >&2
+  fi
+fi
+
+# JIT warm-up: the harness default (5 s) is short for a JVM (a cold JVM on one core falls behind, SIPp
+# retransmits, the backlog snowballs); both targets get the same warm-up.
+[ $have_warmup = 1 ] || pass+=(--warmup 20)
+
+stamp=$(date +%Y%m%d-%H%M%S)
+results=${results:-$here/results/$stamp}
+mkdir -p "$results"
+results=$(cd "$results" && pwd)
+jvm_opts="$gcflag -Xss512k $jvm_extra"
+export BENCH_LANES=$lanes
+proxy_cmd="java -Xms$heap -Xmx$heap $jvm_opts -jar $jar"
+calls_cmd="java -Xms$calls_heap -Xmx$calls_heap $jvm_opts -jar $jar"
+
+{
+  echo "# started $(date -Is) on $(hostname), $(nproc) cpus"
+  echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# harness: $harness"
+  echo "# harness options: ${pass[*]:-}"
+  echo "# SipRelay command: BENCH_LANES=$lanes $proxy_cmd"
+  echo "# SipRelay command (calls): BENCH_LANES=$lanes $calls_cmd"
+  [ "$only" = siprelay ] || echo "# kamailio: $(PATH=$PATH:/usr/sbin kamailio -v 2>/dev/null | head -1)"
+  echo "# sipp: $(sipp -v 2>/dev/null | grep -o 'SIPp v[^ ]*' | head -1)"
+  echo "# java: $(java -version 2>&1 | head -1)"
+} | tee "$results/meta.txt"
+
+run_target() { # name, harness args...
+  local name=$1; shift
+  echo "bench: load average before $name: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results/meta.txt"
+  "$harness" "$@" "${pass[@]}" --json "$results/$name.jsonl" 2>&1 | tee "$results/$name.txt"
+  echo "bench: load average after $name: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results/meta.txt"
+}
+
+: > "$results/kamailio.jsonl"; : > "$results/siprelay.jsonl"
+[ "$only" = siprelay ] || run_target kamailio --target kamailio
+[ "$only" = kamailio ] || PROXY_CMD_OPTIONS=$proxy_cmd PROXY_CMD_REGISTER=$proxy_cmd PROXY_CMD_CALLS=$calls_cmd \
+  run_target siprelay --target cmd
+
+echo
+python3 "$here/compare.py" --meta "$results/meta.txt" "$results/kamailio.jsonl" "$results/siprelay.jsonl" \
+  | tee "$results/summary.md"
+echo
+echo "bench: results in $results"
