@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -114,6 +115,16 @@ final class UserCommand {
         return m;
     }
 
+    /** USER[@DOMAIN] and --domain, shared by add, passwd and rm. */
+    static final class AccountArgs {
+        @Parameters(index = "0", paramLabel = "USER[@DOMAIN]", description = "The subscriber.")
+        String account;
+
+        @Option(names = {"-d", "--domain"}, paramLabel = "DOMAIN", defaultValue = "${env:SIPRELAY_DOMAIN}",
+                description = "Domain when USER has none (env SIPRELAY_DOMAIN).")
+        String domain;
+    }
+
     @Command(name = "add", description = {"Adds a subscriber (kamctl add 1001 secret).",
             "Example: siprelayctl user add 1001@example.com secret",
             "         echo secret | siprelayctl user add 1001 - --domain example.com"})
@@ -121,21 +132,17 @@ final class UserCommand {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "USER[@DOMAIN]", description = "The subscriber.")
-        String account;
+        @Mixin
+        AccountArgs who;
 
         @Parameters(index = "1", arity = "0..1", paramLabel = "PASSWORD",
                 description = "The password; '-' reads it from standard input, none prompts on a terminal.")
         String password;
 
-        @Option(names = {"-d", "--domain"}, paramLabel = "DOMAIN", defaultValue = "${env:SIPRELAY_DOMAIN}",
-                description = "Domain when USER has none (env SIPRELAY_DOMAIN).")
-        String domain;
-
         @Override
         public void run() {
             SiprelayCtl root = SiprelayCtl.root(spec);
-            Account a = account(account, domain);
+            Account a = account(who.account, who.domain);
             String pw = password(root, password);
             try (AuthDatabase db = root.database().auth()) {
                 JdbcSubscriberStore store = new JdbcSubscriberStore(db);
@@ -160,21 +167,17 @@ final class UserCommand {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "USER[@DOMAIN]", description = "The subscriber.")
-        String account;
+        @Mixin
+        AccountArgs who;
 
         @Parameters(index = "1", arity = "0..1", paramLabel = "PASSWORD",
                 description = "The new password; '-' reads it from standard input, none prompts on a terminal.")
         String password;
 
-        @Option(names = {"-d", "--domain"}, paramLabel = "DOMAIN", defaultValue = "${env:SIPRELAY_DOMAIN}",
-                description = "Domain when USER has none (env SIPRELAY_DOMAIN).")
-        String domain;
-
         @Override
         public void run() {
             SiprelayCtl root = SiprelayCtl.root(spec);
-            Account a = account(account, domain);
+            Account a = account(who.account, who.domain);
             String pw = password(root, password);
             Database database = root.database();
             database.requireExisting();
@@ -197,17 +200,13 @@ final class UserCommand {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "USER[@DOMAIN]", description = "The subscriber.")
-        String account;
-
-        @Option(names = {"-d", "--domain"}, paramLabel = "DOMAIN", defaultValue = "${env:SIPRELAY_DOMAIN}",
-                description = "Domain when USER has none (env SIPRELAY_DOMAIN).")
-        String domain;
+        @Mixin
+        AccountArgs who;
 
         @Override
         public void run() {
             SiprelayCtl root = SiprelayCtl.root(spec);
-            Account a = account(account, domain);
+            Account a = account(who.account, who.domain);
             Database database = root.database();
             database.requireExisting();
             try (AuthDatabase db = database.auth()) {
