@@ -115,6 +115,16 @@ final class UserCommand {
         return m;
     }
 
+    /** Prints what a command did: one line, or with --json the action and the account. */
+    private static void report(CommandSpec spec, String action, Account a, String line) {
+        Output out = SiprelayCtl.output(spec);
+        if (out.json()) {
+            out.printJson(result(action, a));
+        } else {
+            out.line(line);
+        }
+    }
+
     /** USER[@DOMAIN] and --domain, shared by add, passwd and rm. */
     static final class AccountArgs {
         @Parameters(index = "0", paramLabel = "USER[@DOMAIN]", description = "The subscriber.")
@@ -152,12 +162,7 @@ final class UserCommand {
                 }
                 store.add(a.user(), a.domain(), pw);
             }
-            Output out = SiprelayCtl.output(spec);
-            if (out.json()) {
-                out.printJson(result("added", a));
-            } else {
-                out.line("added user " + a);
-            }
+            report(spec, "added", a, "added user " + a);
         }
     }
 
@@ -186,12 +191,7 @@ final class UserCommand {
                     throw CtlException.usage("no such user: " + a);
                 }
             }
-            Output out = SiprelayCtl.output(spec);
-            if (out.json()) {
-                out.printJson(result("password changed", a));
-            } else {
-                out.line("changed the password of " + a);
-            }
+            report(spec, "password changed", a, "changed the password of " + a);
         }
     }
 
@@ -214,12 +214,7 @@ final class UserCommand {
                     throw CtlException.usage("no such user: " + a);
                 }
             }
-            Output out = SiprelayCtl.output(spec);
-            if (out.json()) {
-                out.printJson(result("removed", a));
-            } else {
-                out.line("removed user " + a);
-            }
+            report(spec, "removed", a, "removed user " + a);
         }
     }
 
