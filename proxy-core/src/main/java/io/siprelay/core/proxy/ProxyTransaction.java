@@ -54,7 +54,8 @@ final class ProxyTransaction {
     private final ProxyCore core;
     private final Forwarding forwarding;
     private final ServerTransaction server;
-    private final SipMessage incoming;
+    /** incoming, template and the branches' messages are dropped in complete(): the relay may linger for 2xx. */
+    private SipMessage incoming;
     private final Flow source;
     private final String callId;
     private final boolean invite;
@@ -468,8 +469,16 @@ final class ProxyTransaction {
         done = true;
         for (Branch b : branches) {
             b.disarm();
+            // the client transaction keeps this relay reachable until Timer M/D/K (2xx retransmissions still go up)
+            b.request = null;
+            b.response = null;
         }
         core.unregister(server, this);
+        incoming = null;
+        template = null;
+        laterGroups.clear();
+        failureRoute = null;
+        branchRoute = null;
     }
 
     boolean isDone() {
@@ -528,7 +537,7 @@ final class ProxyTransaction {
 
     private final class Branch implements ClientTransactionListener {
         final int index;
-        final Request request;
+        Request request;
         ClientTransaction client;
         int provisional;
         boolean isFinal;

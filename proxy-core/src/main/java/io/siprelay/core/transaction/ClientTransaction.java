@@ -6,8 +6,6 @@ import io.siprelay.core.transport.Flow;
 /** A client transaction (RFC 3261 §17.1): retransmits its request over UDP and times out with Timer B/F. */
 public interface ClientTransaction {
 
-    SipMessage request();
-
     Flow flow();
 
     /** Branch of the request's top Via: the transaction's identity. */

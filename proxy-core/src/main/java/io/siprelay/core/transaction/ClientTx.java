@@ -36,14 +36,15 @@ final class ClientTx implements ClientTransaction {
 
     final String key;
     private final TransactionLayer layer;
-    private final SipMessage request;
+    /** Request and its bytes are dropped after the final response: a finished transaction lingers (Timer D/K/M). */
+    private SipMessage request;
     private final Flow flow;
     private final ClientTransactionListener listener;
     private final boolean invite;
     private final boolean reliable;
     private final String callId;
     private final String branch;
-    private final byte[] requestBytes;
+    private byte[] requestBytes;
 
     private TransactionState state;
     private byte[] ackBytes;
@@ -65,11 +66,6 @@ final class ClientTx implements ClientTransaction {
         this.branch = request.topViaBranch();
         this.requestBytes = layer.codec.encode(request.message());
         this.state = invite ? TransactionState.CALLING : TransactionState.TRYING;
-    }
-
-    @Override
-    public SipMessage request() {
-        return request;
     }
 
     @Override
@@ -147,6 +143,9 @@ final class ClientTx implements ClientTransaction {
                                         Math.max(TIMER_D_MIN_MILLIS, layer.timers.timeoutMillis()), this::onEndTimer);
                             }
                         }
+                        if (code >= 200) {
+                            release();
+                        }
                         yield true;
                     }
                     case COMPLETED -> {
@@ -175,6 +174,9 @@ final class ClientTx implements ClientTransaction {
                             } else {
                                 timerEnd = layer.arm(callId, layer.timers.t4Millis(), this::onEndTimer);
                             }
+                        }
+                        if (code >= 200) {
+                            release();
                         }
                         yield true;
                     }
@@ -275,6 +277,12 @@ final class ClientTx implements ClientTransaction {
         } catch (ParseException | InvalidArgumentException | javax.sip.SipException e) {
             throw new IllegalStateException("cannot build ACK for " + key, e);
         }
+    }
+
+    /** After the final response only the ACK bytes (non-2xx INVITE) are needed to absorb retransmissions. */
+    private void release() {
+        request = null;
+        requestBytes = null;
     }
 
     private IOException transmit(byte[] bytes) {

@@ -6,8 +6,6 @@ import io.siprelay.core.transport.Flow;
 /** A server transaction (RFC 3261 §17.2): absorbs retransmissions of its request and re-sends its last response. */
 public interface ServerTransaction {
 
-    SipMessage request();
-
     /** Where the request came from; responses go back through it (same connection for TCP/TLS). */
     Flow flow();
 
@@ -24,6 +22,9 @@ public interface ServerTransaction {
      */
     void respond(SipMessage response);
 
-    /** The last response sent, or null. */
-    SipMessage lastResponse();
+    /**
+     * Status code of the last response sent, 0 before the first. After a final response the transaction keeps only
+     * its wire bytes (to re-send on a retransmitted request), not the parsed messages.
+     */
+    int lastStatus();
 }

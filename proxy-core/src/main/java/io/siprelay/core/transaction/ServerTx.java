@@ -20,14 +20,17 @@ final class ServerTx implements ServerTransaction {
     final String key;
     final boolean rfc2543;
     private final TransactionLayer layer;
-    private final SipMessage request;
+    /** Dropped after the final response: a finished transaction lingers up to 64×T1 and must stay small. */
+    private SipMessage request;
+    private final String method;
+    private final String requestToTag;
     private final Flow flow;
     private final boolean invite;
     private final boolean reliable;
     private final String callId;
 
     private TransactionState state;
-    private SipMessage lastResponse;
+    private int lastStatus;
     private byte[] lastResponseBytes;
     private String lastResponseToTag;
     private InetSocketAddress udpResponseAddress;
@@ -44,17 +47,14 @@ final class ServerTx implements ServerTransaction {
         this.key = key;
         this.rfc2543 = key.startsWith("2543|");
         this.request = request;
+        this.method = request.method();
+        this.requestToTag = rfc2543 ? TransactionLayer.toTag(request) : null;
         this.flow = flow;
-        this.invite = Request.INVITE.equals(request.method());
+        this.invite = Request.INVITE.equals(method);
         this.reliable = flow.type().isReliable();
         this.callId = request.callId();
         // RFC 3261 §17.2.1: an INVITE server transaction starts in Proceeding; §17.2.2: a non-INVITE one in Trying
         this.state = invite ? TransactionState.PROCEEDING : TransactionState.TRYING;
-    }
-
-    @Override
-    public SipMessage request() {
-        return request;
     }
 
     @Override
@@ -73,8 +73,13 @@ final class ServerTx implements ServerTransaction {
     }
 
     @Override
-    public synchronized SipMessage lastResponse() {
-        return lastResponse;
+    public synchronized int lastStatus() {
+        return lastStatus;
+    }
+
+    /** The To tag of the request (RFC 2543 matching only; null for RFC 3261 transactions). */
+    String requestToTag() {
+        return requestToTag;
     }
 
     synchronized String lastResponseToTag() {
@@ -90,7 +95,7 @@ final class ServerTx implements ServerTransaction {
         switch (state) {
             case TERMINATED -> throw new IllegalStateException("transaction terminated: " + key);
             case COMPLETED, CONFIRMED -> throw new IllegalStateException(
-                    "final response " + lastResponse.statusCode() + " already sent for " + key);
+                    "final response " + lastStatus + " already sent for " + key);
             case ACCEPTED -> {
                 if (code < 200 || code >= 300) {
                     throw new IllegalStateException("only 2xx retransmissions may follow a 2xx, got " + code);
@@ -100,6 +105,9 @@ final class ServerTx implements ServerTransaction {
         }
         record(response);
         send();
+        if (code >= 200) {
+            request = null; // from here on only the response bytes and the addresses are needed
+        }
         if (code < 200) {
             state = TransactionState.PROCEEDING;
         } else if (invite && code < 300) {
@@ -188,8 +196,7 @@ final class ServerTx implements ServerTransaction {
             if (t != timerH || !t.isLive() || state != TransactionState.COMPLETED) {
                 return;
             }
-            LOG.info("no ACK for {} {} within Timer H ({} ms): call {} from {}", lastResponse.statusCode(),
-                    request.method(), layer.timers.timeoutMillis(), callId, flow);
+            LOG.info("no ACK for {} {} within Timer H ({} ms): call {} from {}", lastStatus, method, layer.timers.timeoutMillis(), callId, flow);
             terminate();
         }
     }
@@ -219,7 +226,7 @@ final class ServerTx implements ServerTransaction {
     }
 
     private void record(SipMessage response) {
-        lastResponse = response;
+        lastStatus = response.statusCode();
         lastResponseBytes = layer.codec.encode(response.message());
         lastResponseToTag = TransactionLayer.toTag(response);
     }
@@ -232,14 +239,15 @@ final class ServerTx implements ServerTransaction {
                 to = flow.remote();
             } else {
                 if (udpResponseAddress == null) {
-                    udpResponseAddress = ViaAddressing.responseAddress(request.topVia());
+                    udpResponseAddress = request != null ? ViaAddressing.responseAddress(request.topVia())
+                            : flow.remote();
                 }
                 to = udpResponseAddress;
             }
             flow.transport().send(to, lastResponseBytes);
         } catch (IOException e) {
             // RFC 3261 §17.2.4 would try other RFC 3263 targets; we have none, so the timers end the transaction
-            LOG.warn("could not send {} for {} {} (call {}): {}", lastResponse.statusCode(), request.method(),
+            LOG.warn("could not send {} for {} {} (call {}): {}", lastStatus, method,
                     key, callId, e.toString());
         }
     }

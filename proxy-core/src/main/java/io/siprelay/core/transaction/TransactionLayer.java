@@ -100,7 +100,7 @@ public final class TransactionLayer implements AutoCloseable {
         if (tx == null || tx.state() == TransactionState.TERMINATED) {
             return null;
         }
-        if (tx.rfc2543 && !Objects.equals(toTag(cancel), toTag(tx.request()))) {
+        if (tx.rfc2543 && !Objects.equals(toTag(cancel), tx.requestToTag())) {
             return null;
         }
         return tx;
@@ -239,7 +239,7 @@ public final class TransactionLayer implements AutoCloseable {
         }
         if (tx.rfc2543) {
             // RFC 3261 §17.2.3: To tags take part in 2543 matching; an ACK's To tag is the one of our response
-            String expected = ack ? tx.lastResponseToTag() : toTag(tx.request());
+            String expected = ack ? tx.lastResponseToTag() : tx.requestToTag();
             if (!Objects.equals(toTag(request), expected)) {
                 return null;
             }

@@ -33,7 +33,7 @@ class ServerTransactionTest {
 
             tx.respond(f.response(invite, 180, "uas-1"));
             assertThat(tx.state()).isEqualTo(TransactionState.PROCEEDING);
-            assertThat(tx.lastResponse().statusCode()).isEqualTo(180);
+            assertThat(tx.lastStatus()).isEqualTo(180);
             assertThat(f.layer.absorb(f.invite(BRANCH), f.flow)).isTrue();
             assertThat(f.transport.sent()).hasSize(2);
             assertThat(f.transport.sent().get(1).bytes()).isEqualTo(f.transport.sent().get(0).bytes());
