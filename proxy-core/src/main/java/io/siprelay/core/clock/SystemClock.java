@@ -1,22 +1,31 @@
 package io.siprelay.core.clock;
 
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timeout;
 import java.util.concurrent.TimeUnit;
 
-/** Real time: one daemon scheduler thread for all timers of one proxy. */
+/**
+ * Real time: one hashed timer wheel (Netty's {@link HashedWheelTimer}, 10 ms ticks) and its daemon thread for all
+ * timers of one proxy.
+ *
+ * <p>Why a wheel: a busy proxy holds hundreds of thousands of timers (every finished transaction lingers up to
+ * 64×T1), and almost all of them are cancelled before they fire. A wheel arms and cancels in O(1) with one small
+ * object per timer; a {@code ScheduledThreadPoolExecutor} pays a heap operation under a lock and four objects for
+ * each, which showed up as GC pause time in the calls benchmark. SIP timers (T1 = 500 ms) do not need better than
+ * the 10 ms tick.
+ */
 public final class SystemClock implements SipClock, AutoCloseable {
 
-    private final ScheduledThreadPoolExecutor scheduler;
+    private static final long TICK_MILLIS = 10;
+
+    private final HashedWheelTimer wheel;
 
     public SystemClock() {
-        scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+        wheel = new HashedWheelTimer(r -> {
             Thread t = new Thread(r, "siprelay-timer");
             t.setDaemon(true);
             return t;
-        });
-        // cancelled timers (most of them: a transaction usually ends before its timeout) must not pile up
-        scheduler.setRemoveOnCancelPolicy(true);
+        }, TICK_MILLIS, TimeUnit.MILLISECONDS, 1024);
     }
 
     @Override
@@ -31,12 +40,12 @@ public final class SystemClock implements SipClock, AutoCloseable {
 
     @Override
     public Timer schedule(long delayMillis, Runnable task) {
-        ScheduledFuture<?> f = scheduler.schedule(task, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
-        return () -> f.cancel(false);
+        Timeout t = wheel.newTimeout(timeout -> task.run(), Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
+        return t::cancel;
     }
 
     @Override
     public void close() {
-        scheduler.shutdownNow();
+        wheel.stop();
     }
 }

@@ -194,29 +194,8 @@ public final class TransactionLayer implements AutoCloseable {
      * current one and {@link TxTimer#isLive()}, since a cancel can race with a task already queued.
      */
     TxTimer arm(String callId, long delayMillis, Consumer<TxTimer> handler) {
-        TxTimer t = new TxTimer();
-        Runnable onLane = () -> handler.accept(t);
-        Runnable fire = new Runnable() {
-            @Override
-            public void run() {
-                if (!t.isLive()) {
-                    return;
-                }
-                if (!executor.execute(callId, KeyedExecutor.Admission.IN_PROGRESS, onLane)) {
-                    // the lane is completely full: a lost timer would leak the transaction, so try again shortly
-                    LOG.debug("timer task for call {} refused by the executor; retrying in {} ms", callId,
-                            timers.t1Millis());
-                    synchronized (t) {
-                        if (t.isLive()) {
-                            t.clockTimer = clock.schedule(timers.t1Millis(), this);
-                        }
-                    }
-                }
-            }
-        };
-        synchronized (t) {
-            t.clockTimer = clock.schedule(delayMillis, fire);
-        }
+        TxTimer t = new TxTimer(this, callId, handler);
+        t.schedule(delayMillis);
         return t;
     }
 
@@ -294,10 +273,44 @@ public final class TransactionLayer implements AutoCloseable {
         return from == null ? null : from.getTag();
     }
 
-    /** A timer handle: cancelled on state changes, checked by the handler before it acts. */
-    static final class TxTimer {
+    /**
+     * A timer handle: cancelled on state changes, checked by the handler before it acts. It is itself the task the
+     * clock runs (one object per timer besides the clock's own): on expiry it hands the handler to the call's lane.
+     */
+    static final class TxTimer implements Runnable {
+        private final TransactionLayer layer;
+        private final String callId;
+        private final Consumer<TxTimer> handler;
         private SipClock.Timer clockTimer;
         private volatile boolean cancelled;
+
+        TxTimer(TransactionLayer layer, String callId, Consumer<TxTimer> handler) {
+            this.layer = layer;
+            this.callId = callId;
+            this.handler = handler;
+        }
+
+        private synchronized void schedule(long delayMillis) {
+            clockTimer = layer.clock.schedule(delayMillis, this);
+        }
+
+        /** On the clock's thread. */
+        @Override
+        public void run() {
+            if (!isLive()) {
+                return;
+            }
+            if (!layer.executor.execute(callId, KeyedExecutor.Admission.IN_PROGRESS, () -> handler.accept(this))) {
+                // the lane is completely full: a lost timer would leak the transaction, so try again shortly
+                LOG.debug("timer task for call {} refused by the executor; retrying in {} ms", callId,
+                        layer.timers.t1Millis());
+                synchronized (this) {
+                    if (isLive()) {
+                        clockTimer = layer.clock.schedule(layer.timers.t1Millis(), this);
+                    }
+                }
+            }
+        }
 
         void cancel() {
             cancelled = true;
