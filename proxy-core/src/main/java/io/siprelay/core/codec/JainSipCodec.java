@@ -36,23 +36,44 @@ final class JainSipCodec implements SipCodec {
 
     private final SipLimits limits;
     private final SipValidator validator;
+    private final boolean lazy;
     private final MessageFactoryImpl messageFactory = new MessageFactoryImpl();
     private final HeaderFactoryImpl headerFactory = new HeaderFactoryImpl();
     private final AddressFactoryImpl addressFactory = new AddressFactoryImpl();
 
     JainSipCodec(SipLimits limits) {
-        this(limits, Set.of());
+        this(limits, Set.of(), true);
     }
 
-    /** @param supportedOptionTags Proxy-Require option tags this proxy supports; any other gets 420 */
-    JainSipCodec(SipLimits limits, Set<String> supportedOptionTags) {
+    /**
+     * @param supportedOptionTags Proxy-Require option tags this proxy supports; any other gets 420
+     * @param lazy                parse plainly well-formed messages lazily ({@link KeyScan}); false parses and
+     *                            validates every message in full at once
+     */
+    JainSipCodec(SipLimits limits, Set<String> supportedOptionTags, boolean lazy) {
         this.limits = limits;
         this.validator = new SipValidator(supportedOptionTags);
+        this.lazy = lazy;
     }
 
     @Override
     public SipMessage parse(byte[] data) throws SipParseException {
+        if (lazy && data != null) {
+            KeyScan.Result scan = KeyScan.scan(data, limits);
+            if (scan != null) {
+                return SipMessage.lazy(this, data, scan);
+            }
+        }
+        return parseFull(data);
+    }
+
+    /** The eager parse: RI parser and every validation, now. */
+    SipMessage parseFull(byte[] data) throws SipParseException {
         return guarded(() -> doParse(data));
+    }
+
+    SipLimits limits() {
+        return limits;
     }
 
     /** A parse step that may throw anything. */

@@ -253,6 +253,8 @@ public final class ProxyCore implements InboundHandler {
             } else {
                 onResponse(flow, msg);
             }
+        } catch (SipMessage.Unparsable e) {
+            onBadMessage(flow, e.parseError()); // lazily parsed, and malformed where the fast scan did not look
         } catch (RuntimeException e) {
             LOG.error("failed to process a message from {}", flow, e);
         }
@@ -262,7 +264,7 @@ public final class ProxyCore implements InboundHandler {
         stats.parseErrors.increment();
         if (e.canReply() && !Request.ACK.equals(e.partial().method())) {
             stats.badRequestReplies.increment();
-            ViaAddressing.stampArrival(e.partial().topVia(), flow.remote()); // the reply goes where it came from
+            e.partial().stampArrival(flow.remote()); // the reply goes where it came from
             LOG.debug("rejecting a request from {}: {} {}", flow, e.statusCode(), e.reason());
             statelessReply(flow, e.partial(), e.statusCode(), e.reason(), r -> {
                 for (String tag : e.unsupportedOptionTags()) { // RFC 3261 §16.3 step 5: 420 lists them
@@ -279,14 +281,14 @@ public final class ProxyCore implements InboundHandler {
     }
 
     private void onRequest(Flow flow, SipMessage msg) {
-        ViaAddressing.stampArrival(msg.topVia(), flow.remote());
+        msg.stampArrival(flow.remote());
         MDC.put(MDC_CALL_ID, msg.callId());
         try {
             if (transactions.absorb(msg, flow)) {
                 stats.absorbed.increment();
                 return;
             }
-            if (Request.ACK.equals(msg.method()) && isAckForStatelessReply(msg.request())) {
+            if (Request.ACK.equals(msg.method()) && isAckForStatelessReply(msg)) {
                 stats.absorbed.increment();
                 return;
             }
@@ -298,10 +300,14 @@ public final class ProxyCore implements InboundHandler {
             Step step;
             try {
                 step = ctx.route(requestRoute);
+            } catch (SipMessage.Unparsable e) {
+                if (!ctx.isFinished()) {
+                    onBadMessage(flow, e.parseError()); // a header the route read is malformed: 400 as if parsed eagerly
+                }
+                return;
             } catch (RuntimeException e) {
                 stats.routeErrors.increment();
-                LOG.error("route '{}' failed on {} {}", ctx.currentBlock(), msg.method(), msg.request().getRequestURI(),
-                        e);
+                LOG.error("route '{}' failed on {} {}", ctx.currentBlock(), msg.method(), msg.requestUri(), e);
                 if (!ctx.isFinished() && !Request.ACK.equals(msg.method())) {
                     ctx.reply(500, "Server Internal Error");
                 }
@@ -310,7 +316,7 @@ public final class ProxyCore implements InboundHandler {
             if (!step.isDone()) {
                 stats.fellOffRoute.increment();
                 LOG.warn("{} {} fell off the end of route '{}' without reply, forward, drop or exit: dropped",
-                        msg.method(), msg.request().getRequestURI(), requestRoute.name());
+                        msg.method(), msg.requestUri(), requestRoute.name());
             }
         } finally {
             MDC.remove(MDC_CALL_ID);
@@ -347,9 +353,8 @@ public final class ProxyCore implements InboundHandler {
         return true;
     }
 
-    private boolean isAckForStatelessReply(Request ack) {
-        ToHeader to = (ToHeader) ack.getHeader(ToHeader.NAME);
-        String tag = to == null ? null : to.getTag();
+    private boolean isAckForStatelessReply(SipMessage ack) {
+        String tag = ack.toTag();
         return tag != null && tag.startsWith(statelessTagPrefix);
     }
 
@@ -406,6 +411,16 @@ public final class ProxyCore implements InboundHandler {
 
     /** Builds and sends a stateless reply (RFC 3261 §8.2.6, §16.7 for where it goes). */
     void statelessReply(Flow flow, SipMessage request, int status, String reason, Consumer<Response> customizer) {
+        if (customizer == null) {
+            // a plain reply to a request no route parsed: cut from the received bytes, as Kamailio's sl does
+            byte[] raw = isPlainText(reason) ? request.replyBytes(status, reason, statelessTag(request)) : null;
+            if (raw != null) {
+                stats.statelessReplies.increment();
+                sendRawResponse(flow, request, raw, status);
+                return;
+            }
+            customizer = r -> { };
+        }
         try {
             Response resp = codec.messageFactory().createResponse(status, request.request());
             resp.setReasonPhrase(reason);
@@ -432,10 +447,45 @@ public final class ProxyCore implements InboundHandler {
         }
     }
 
+    private void sendRawResponse(Flow flow, SipMessage request, byte[] raw, int status) {
+        try {
+            InetSocketAddress dest = flow.type().isReliable() ? flow.remote()
+                    : rawResponseAddress(request, flow.remote());
+            flow.transport().send(dest, raw);
+        } catch (IOException e) {
+            stats.sendErrors.increment();
+            LOG.debug("could not send a {} reply to {}: {}", status, flow, e.toString());
+        }
+    }
+
+    /**
+     * RFC 3261 §18.2.2 with RFC 3581 for a request the proxy stamped on arrival: with rport (or a sent-by that is not
+     * the source address, i.e. received) the answer goes back to the source; else to the sent-by host and port.
+     */
+    private static InetSocketAddress rawResponseAddress(SipMessage request, InetSocketAddress source)
+            {
+        if (request.hasRport()) {
+            return source;
+        }
+        // received (or a sent-by equal to it) is always the source address here; the port is the sent-by's
+        int port = request.topViaPort() > 0 ? request.topViaPort() : 5060;
+        return new InetSocketAddress(source.getAddress(), port);
+    }
+
+    /** A reason phrase that can go into a status line as it is. */
+    private static boolean isPlainText(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The same tag for every retransmission of one request, so the UA sees one consistent answer. */
     private String statelessTag(SipMessage request) {
-        FromHeader from = (FromHeader) request.request().getHeader(FromHeader.NAME);
-        long h = hash(request.callId(), from == null ? null : from.getTag(), Long.toString(request.cseq()),
+        long h = hash(request.callId(), request.fromTag(), Long.toString(request.cseq()),
                 request.topViaBranch());
         return statelessTagPrefix + Long.toHexString(h);
     }

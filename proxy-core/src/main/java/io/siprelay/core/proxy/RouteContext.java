@@ -29,14 +29,14 @@ final class RouteContext extends RequestContext {
     private final SipMessage message;
 
     RouteContext(ProxyCore core, SipMessage message, Flow source) {
-        super(message.request(), source);
+        super(message, source);
         this.core = core;
         this.message = message;
     }
 
     @Override
     protected void doReply(int status, String reason, Consumer<Response> customizer) {
-        core.statelessReply(source(), message, status, reason, customizer);
+        core.statelessReply(source(), message, status, reason, customizer == PLAIN_REPLY ? null : customizer);
     }
 
     /** RFC 3261 §16.11 stateless forwarding: §16.6 steps without a transaction, a deterministic branch. */
@@ -98,13 +98,12 @@ final class RouteContext extends RequestContext {
      */
     private String statelessBranch() {
         String incoming = message.topViaBranch();
-        ViaHeader top = message.topVia();
         long h;
         if (incoming != null && incoming.startsWith(MAGIC_COOKIE) && incoming.length() > MAGIC_COOKIE.length()) {
-            h = ProxyCore.hash(incoming, top.getHost(), Integer.toString(top.getPort()));
+            h = ProxyCore.hash(incoming, message.topViaHost(), Integer.toString(message.topViaPort()));
         } else {
-            h = ProxyCore.hash(message.callId(), Long.toString(message.cseq()), request().getRequestURI().toString(),
-                    String.valueOf(top));
+            h = ProxyCore.hash(message.callId(), Long.toString(message.cseq()), message.requestUri(),
+                    String.valueOf(message.topVia()));
         }
         return MAGIC_COOKIE + "sl" + Long.toHexString(h);
     }

@@ -1,5 +1,6 @@
 package io.siprelay.core.route;
 
+import io.siprelay.core.codec.SipMessage;
 import io.siprelay.core.transport.Flow;
 import io.siprelay.core.transport.TransportType;
 import java.text.ParseException;
@@ -31,7 +32,9 @@ import javax.sip.message.Response;
  */
 public abstract class RequestContext {
 
-    private final Request request;
+    /** Parsed on first use when the context was made from a lazily parsed message. */
+    private Request request;
+    private final SipMessage message;
     private final Flow source;
     private String destination;
     private Step.Done finished;
@@ -49,6 +52,16 @@ public abstract class RequestContext {
 
     protected RequestContext(Request request, Flow source) {
         this.request = Objects.requireNonNull(request, "request");
+        this.message = null;
+        this.source = Objects.requireNonNull(source, "source");
+    }
+
+    /**
+     * A context over a received message. Getters that the codec's fast scan answers (method, Call-ID, CSeq, To tag)
+     * do not parse it; everything else parses it on first use.
+     */
+    protected RequestContext(SipMessage message, Flow source) {
+        this.message = Objects.requireNonNull(message, "message");
         this.source = Objects.requireNonNull(source, "source");
     }
 
@@ -83,9 +96,15 @@ public abstract class RequestContext {
 
     // ---------------------------------------------------------------- terminal actions
 
+    /**
+     * The customizer of a plain {@link #reply(int, String)}: it adds nothing, so the core may cut the reply from the
+     * received bytes without parsing the request.
+     */
+    protected static final Consumer<Response> PLAIN_REPLY = r -> { };
+
     /** Answers statelessly ({@code sl_send_reply}). A To-tag is added to replies above 100. */
     public final Step.Done reply(int status, String reason) {
-        return reply(status, reason, r -> { });
+        return reply(status, reason, PLAIN_REPLY);
     }
 
     /** Answers statelessly, letting {@code customizer} add headers (e.g. Retry-After, Unsupported) before sending. */
@@ -295,7 +314,12 @@ public abstract class RequestContext {
 
     /** The full JAIN-SIP request, for anything the typed getters do not cover. Edits go on the wire. */
     public final Request request() {
-        return request;
+        Request r = request;
+        if (r == null) {
+            r = message.request();
+            request = r;
+        }
+        return r;
     }
 
     /** Where the request came from (transport and remote address). */
@@ -305,26 +329,26 @@ public abstract class RequestContext {
 
     /** {@code $rm}: the method. */
     public final String method() {
-        return request.getMethod();
+        return message != null ? message.method() : request.getMethod();
     }
 
     public final boolean isMethod(String method) {
-        return request.getMethod().equalsIgnoreCase(method);
+        return method().equalsIgnoreCase(method);
     }
 
     /** {@code $ru}: the Request-URI. */
     public final String requestUri() {
-        return request.getRequestURI().toString();
+        return request().getRequestURI().toString();
     }
 
     /** {@code $rU}: user part of the Request-URI, or null. */
     public final String requestUser() {
-        return user(request.getRequestURI());
+        return user(request().getRequestURI());
     }
 
     /** {@code $rd}: host part of the Request-URI, or null for a non-SIP URI. */
     public final String requestDomain() {
-        return host(request.getRequestURI());
+        return host(request().getRequestURI());
     }
 
     /** {@code $fu}: the From URI. */
@@ -354,7 +378,11 @@ public abstract class RequestContext {
 
     /** True when To carries a tag: the request is inside a dialog. */
     public final boolean hasToTag() {
-        ToHeader to = (ToHeader) request.getHeader(ToHeader.NAME);
+        if (request == null) {
+            String tag = message.toTag();
+            return tag != null && !tag.isEmpty();
+        }
+        ToHeader to = (ToHeader) request().getHeader(ToHeader.NAME);
         return to != null && to.getTag() != null && !to.getTag().isEmpty();
     }
 
@@ -375,13 +403,16 @@ public abstract class RequestContext {
 
     /** {@code $ci}: the Call-ID. */
     public final String callId() {
-        CallIdHeader h = (CallIdHeader) request.getHeader(CallIdHeader.NAME);
+        if (request == null) {
+            return message.callId();
+        }
+        CallIdHeader h = (CallIdHeader) request().getHeader(CallIdHeader.NAME);
         return h == null ? null : h.getCallId();
     }
 
     /** {@code $ua}: the User-Agent, or null. */
     public final String userAgent() {
-        UserAgentHeader h = (UserAgentHeader) request.getHeader(UserAgentHeader.NAME);
+        UserAgentHeader h = (UserAgentHeader) request().getHeader(UserAgentHeader.NAME);
         if (h == null) {
             return null;
         }
@@ -392,7 +423,10 @@ public abstract class RequestContext {
 
     /** {@code $cs}: the CSeq number. */
     public final long cseq() {
-        CSeqHeader h = (CSeqHeader) request.getHeader(CSeqHeader.NAME);
+        if (request == null) {
+            return message.cseq();
+        }
+        CSeqHeader h = (CSeqHeader) request().getHeader(CSeqHeader.NAME);
         return h == null ? -1 : h.getSeqNumber();
     }
 
@@ -405,14 +439,14 @@ public abstract class RequestContext {
 
     /** Value of the first header with this name (compact forms accepted), or null. */
     public final String header(String name) {
-        Header h = request.getHeader(name);
+        Header h = request().getHeader(name);
         return h == null ? null : headerValue(h);
     }
 
     /** Values of every header with this name, in order. */
     public final List<String> headers(String name) {
         List<String> out = new ArrayList<>();
-        ListIterator<?> it = request.getHeaders(name);
+        ListIterator<?> it = request().getHeaders(name);
         while (it.hasNext()) {
             out.add(headerValue((Header) it.next()));
         }
@@ -420,13 +454,13 @@ public abstract class RequestContext {
     }
 
     public final boolean hasHeader(String name) {
-        return request.getHeader(name) != null;
+        return request().getHeader(name) != null;
     }
 
     /** Appends a header ({@code append_hf}). */
     public final void addHeader(String name, String value) {
         try {
-            request.addHeader(headerFactory().createHeader(name, value));
+            request().addHeader(headerFactory().createHeader(name, value));
         } catch (ParseException e) {
             throw new IllegalArgumentException("not a valid " + name + " header value: " + value, e);
         }
@@ -434,14 +468,14 @@ public abstract class RequestContext {
 
     /** Removes every header with this name ({@code remove_hf}). */
     public final void removeHeader(String name) {
-        request.removeHeader(name);
+        request().removeHeader(name);
     }
 
     // ---------------------------------------------------------------- rewrites
 
     /** Sets the Request-URI ({@code $ru = ...}). */
     public final void setRequestUri(String uri) {
-        request.setRequestURI(parseUri(uri));
+        request().setRequestURI(parseUri(uri));
     }
 
     /** Replaces the host of a SIP Request-URI ({@code rewritehost} / {@code $rd = ...}). */
@@ -493,10 +527,10 @@ public abstract class RequestContext {
     public abstract javax.sip.address.AddressFactory addressFactory();
 
     private SipURI sipRequestUri() {
-        if (request.getRequestURI() instanceof SipURI u) {
+        if (request().getRequestURI() instanceof SipURI u) {
             return u;
         }
-        throw new IllegalStateException("Request-URI is not a SIP URI: " + request.getRequestURI());
+        throw new IllegalStateException("Request-URI is not a SIP URI: " + request().getRequestURI());
     }
 
     protected final URI parseUri(String uri) {
@@ -508,7 +542,7 @@ public abstract class RequestContext {
     }
 
     private URI addressUri(String headerName) {
-        Header h = request.getHeader(headerName);
+        Header h = request().getHeader(headerName);
         if (h instanceof HeaderAddress ha) {
             Address a = ha.getAddress();
             return a == null ? null : a.getURI();

@@ -64,7 +64,7 @@ final class ClientTx implements ClientTransaction {
         this.reliable = flow.type().isReliable();
         this.callId = request.callId();
         this.branch = request.topViaBranch();
-        this.requestBytes = layer.codec.encode(request.message());
+        this.requestBytes = layer.codec.encode(request);
         this.state = invite ? TransactionState.CALLING : TransactionState.TRYING;
     }
 

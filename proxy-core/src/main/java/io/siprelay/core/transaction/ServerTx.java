@@ -227,7 +227,7 @@ final class ServerTx implements ServerTransaction {
 
     private void record(SipMessage response) {
         lastStatus = response.statusCode();
-        lastResponseBytes = layer.codec.encode(response.message());
+        lastResponseBytes = layer.codec.encode(response);
         lastResponseToTag = TransactionLayer.toTag(response);
     }
 

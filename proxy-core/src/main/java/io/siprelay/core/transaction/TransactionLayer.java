@@ -12,9 +12,6 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Consumer;
-import javax.sip.header.FromHeader;
-import javax.sip.header.ToHeader;
-import javax.sip.header.ViaHeader;
 import javax.sip.message.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -232,18 +229,19 @@ public final class TransactionLayer implements AutoCloseable {
      * fields (Request-URI, From tag, Call-ID, CSeq number, top Via, method; the To tag is checked after lookup).
      */
     static String serverKey(SipMessage request, String method) {
-        ViaHeader via = request.topVia();
-        if (via == null) {
+        String host = request.topViaHost();
+        if (host == null) {
             return null;
         }
-        String branch = via.getBranch();
+        String branch = request.topViaBranch();
         String m = method.toUpperCase(Locale.ROOT);
+        String transport = request.topViaTransport();
         if (isRfc3261Branch(branch)) {
-            return "3261|" + branch + '|' + sentBy(via) + '|' + m;
+            return "3261|" + branch + '|' + sentBy(host, request.topViaPort(), transport) + '|' + m;
         }
-        Request r = request.request();
-        return "2543|" + r.getRequestURI() + '|' + fromTag(request) + '|' + request.callId() + '|' + request.cseq()
-                + '|' + via.getTransport() + '|' + sentBy(via) + '|' + branch + '|' + m;
+        return "2543|" + request.requestUri() + '|' + request.fromTag() + '|' + request.callId() + '|'
+                + request.cseq() + '|' + transport + '|' + sentBy(host, request.topViaPort(), transport) + '|'
+                + branch + '|' + m;
     }
 
     static boolean isRfc3261Branch(String branch) {
@@ -254,23 +252,15 @@ public final class TransactionLayer implements AutoCloseable {
         return branch + '|' + method.toUpperCase(Locale.ROOT);
     }
 
-    private static String sentBy(ViaHeader via) {
-        String host = via.getHost() == null ? "" : via.getHost().toLowerCase(Locale.ROOT);
-        int port = via.getPort();
+    private static String sentBy(String host, int port, String transport) {
         if (port <= 0) {
-            port = "TLS".equalsIgnoreCase(via.getTransport()) ? 5061 : 5060;
+            port = "TLS".equalsIgnoreCase(transport) ? 5061 : 5060;
         }
-        return host + ':' + port;
+        return host.toLowerCase(Locale.ROOT) + ':' + port;
     }
 
     static String toTag(SipMessage m) {
-        ToHeader to = (ToHeader) m.message().getHeader(ToHeader.NAME);
-        return to == null ? null : to.getTag();
-    }
-
-    private static String fromTag(SipMessage m) {
-        FromHeader from = (FromHeader) m.message().getHeader(FromHeader.NAME);
-        return from == null ? null : from.getTag();
+        return m.toTag();
     }
 
     /**

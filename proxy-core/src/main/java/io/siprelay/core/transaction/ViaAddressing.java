@@ -3,7 +3,7 @@ package io.siprelay.core.transaction;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.text.ParseException;
+import io.siprelay.core.codec.SipMessage;
 import javax.sip.header.ViaHeader;
 
 /** Where responses go (RFC 3261 §18.2.2 with RFC 3581 rport) and how arrival is recorded in the top Via. */
@@ -17,19 +17,7 @@ public final class ViaAddressing {
      * {@code rport} with the source port (RFC 3261 §18.2.1, RFC 3581 §4).
      */
     public static void stampArrival(ViaHeader top, InetSocketAddress source) {
-        String src = source.getAddress().getHostAddress();
-        try {
-            boolean rport = hasParameter(top, "rport");
-            // RFC 3581: with rport, received is added even when it equals the sent-by host
-            if (rport || !src.equals(stripBrackets(top.getHost()))) {
-                top.setReceived(src);
-            }
-            if (rport) {
-                top.setParameter("rport", Integer.toString(source.getPort()));
-            }
-        } catch (ParseException e) {
-            // cannot happen for a numeric address; keep the Via as it came
-        }
+        SipMessage.stampArrival(top, source);
     }
 
     /**
@@ -55,19 +43,11 @@ public final class ViaAddressing {
 
     /** True also for flag parameters such as a bare {@code rport}, which {@code getParameter} reports as null. */
     public static boolean hasParameter(ViaHeader via, String name) {
-        for (java.util.Iterator<?> it = via.getParameterNames(); it.hasNext(); ) {
-            if (name.equalsIgnoreCase((String) it.next())) {
-                return true;
-            }
-        }
-        return false;
+        return SipMessage.hasParameter(via, name);
     }
 
     /** "[::1]" → "::1"; other hosts unchanged. */
     public static String stripBrackets(String host) {
-        if (host != null && host.length() > 1 && host.charAt(0) == '[' && host.charAt(host.length() - 1) == ']') {
-            return host.substring(1, host.length() - 1);
-        }
-        return host;
+        return SipMessage.stripBrackets(host);
     }
 }

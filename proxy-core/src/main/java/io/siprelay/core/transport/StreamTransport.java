@@ -180,7 +180,6 @@ abstract class StreamTransport implements Transport {
         }
         StreamCodec codec = newCodec(destination, true);
         SocketChannel ch = SocketChannel.open();
-        boolean connected;
         try {
             ch.configureBlocking(false);
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -188,16 +187,24 @@ abstract class StreamTransport implements Transport {
             if (!localIp.isAnyLocalAddress() && localIp.getClass() == destination.getAddress().getClass()) {
                 ch.bind(new InetSocketAddress(localIp, 0)); // leave from the address we listen on
             }
-            connected = ch.connect(destination);
         } catch (IOException | RuntimeException e) {
             closeQuietly(ch);
             throw new IOException("connect to " + destination + " failed: " + e.getMessage(), e);
         }
         Connection c = new Connection(ch, destination, codec);
+        // publish before connecting: a thread that loses the race must not open a TCP connection of its own, which
+        // the peer would accept and then see closed
         Connection raced = connections.putIfAbsent(destination, c);
         if (raced != null) {
             c.close(null);
             return raced;
+        }
+        boolean connected;
+        try {
+            connected = ch.connect(destination);
+        } catch (IOException | RuntimeException e) {
+            c.close(null);
+            throw new IOException("connect to " + destination + " failed: " + e.getMessage(), e);
         }
         if (connected) {
             try {

@@ -33,7 +33,10 @@ public class CodecFuzzTest {
             try {
                 SipMessage m = CODEC.parse(data);
                 assertThat(m).isNotNull();
+                assertThat(CODEC.encode(m)).isNotEmpty();
                 assertThat(CODEC.encode(m.message())).isNotEmpty();
+            } catch (SipMessage.Unparsable u) {
+                assertThat(u.parseError().statusCode()).isBetween(400, 599); // lazily parsed, refused in full
             } catch (SipParseException e) {
                 assertThat(e.statusCode()).isBetween(400, 599);
                 if (e.canReply()) {

@@ -150,8 +150,12 @@ class Rfc4475CodecTest {
         SipParseException failure = null;
         try {
             parsed = CODEC.parse(data);
+            parsed.message(); // lazily parsed messages are judged when parsed in full
         } catch (SipParseException ex) {
             failure = ex;
+        } catch (SipMessage.Unparsable ex) {
+            failure = ex.parseError();
+            parsed = null;
         }
         String actual = parsed != null ? "parsed"
                 : failure.isResponse() || !failure.canReply()
