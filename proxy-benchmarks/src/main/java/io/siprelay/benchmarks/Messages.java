@@ -1,11 +1,28 @@
 package io.siprelay.benchmarks;
 
+import io.siprelay.core.codec.SipCodec;
+import io.siprelay.core.codec.SipMessage;
+import io.siprelay.core.codec.SipParseException;
 import java.nio.charset.StandardCharsets;
 
 /** Typical messages for the benchmarks. */
 final class Messages {
 
     private Messages() {
+    }
+
+    /** Parses a message built in a benchmark's setup; a parse error there is a bug of the benchmark. */
+    static SipMessage parse(SipCodec codec, String text) {
+        return parse(codec, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static SipMessage parse(SipCodec codec, byte[] bytes) {
+        try {
+            return codec.parse(bytes);
+        } catch (SipParseException e) {
+            throw new IllegalStateException("benchmark message does not parse: " + e.getMessage() + "\n"
+                    + new String(bytes, StandardCharsets.UTF_8), e);
+        }
     }
 
     /** An INVITE as a softphone sends it, with SDP. */
