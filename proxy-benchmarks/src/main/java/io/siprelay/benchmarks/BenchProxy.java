@@ -10,19 +10,26 @@ import io.siprelay.core.SipProxy;
 import io.siprelay.core.blocks.Dialogs;
 import io.siprelay.core.clock.SipClock;
 import io.siprelay.core.clock.SystemClock;
+import io.siprelay.core.proxy.ProxyStats;
 import io.siprelay.core.route.Route;
 import io.siprelay.core.route.Step;
 import io.siprelay.core.transport.TransportOptions;
 import io.siprelay.core.transport.UdpTransport;
 import io.siprelay.registrar.Registrar;
 import io.siprelay.registrar.store.MemoryLocationStore;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
+import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The SipRelay side of the Kamailio peer benchmark ({@code bench/run.sh}): the three apps that match the harness's
@@ -33,12 +40,16 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code register}: MD5 digest (no qop, as {@code www_challenge(realm, "0")}) against the users of
  *       {@code BENCH_USERS_CSV}, then {@code save("location")} into memory ({@code registrar.cfg});</li>
  *   <li>{@code calls}: record-route, stateful relay to {@code BENCH_UAS_HOSTPORT}, in-dialog requests by loose
- *       routing ({@code proxy.cfg}).</li>
+ *       routing ({@code proxy.cfg});</li>
+ *   <li>{@code mixed}: the three above on one listener, chosen by method (the soak test, {@code bench/soak.sh}):
+ *       OPTIONS as {@code options}, REGISTER as {@code register}, everything else as {@code calls}; requests with a
+ *       To-tag always go the {@code calls} way (loose routing).</li>
  * </ul>
  *
  * {@code BENCH_HOST}/{@code BENCH_PORT} give the UDP listener, {@code BENCH_REALM} the realm. Optional:
  * {@code BENCH_LANES} worker lanes (default 2: the harness pins the proxy to one core), {@code BENCH_QUEUE} queue per
- * lane (4096). Runs until SIGTERM; logs at WARN only. Run it with
+ * lane (4096), {@code BENCH_STATS_SECONDS} N: one {@code stats ...} line every N seconds (see {@link #startStats}) to
+ * stdout or, with {@code BENCH_STATS_FILE}, appended to that file. Runs until SIGTERM; logs at WARN only. Run it with
  * {@code java -jar proxy-benchmarks/target/bench-proxy.jar}.
  */
 public final class BenchProxy {
@@ -64,7 +75,9 @@ public final class BenchProxy {
             case "register" -> register(clock, env("BENCH_REALM", "bench.test"),
                     Path.of(env("BENCH_USERS_CSV", "sipp/users.csv")));
             case "calls" -> calls(env("BENCH_UAS_HOSTPORT", "127.0.0.1:5090"));
-            default -> throw new IllegalArgumentException("BENCH_SCENARIO must be options, register or calls: "
+            case "mixed" -> mixed(clock, env("BENCH_REALM", "bench.test"),
+                    Path.of(env("BENCH_USERS_CSV", "sipp/users.csv")), env("BENCH_UAS_HOSTPORT", "127.0.0.1:5090"));
+            default -> throw new IllegalArgumentException("BENCH_SCENARIO must be options, register, calls or mixed: "
                     + scenario);
         };
         TransportOptions udp = TransportOptions.builder().receiveBufferBytes(RECEIVE_BUFFER).build();
@@ -75,6 +88,13 @@ public final class BenchProxy {
                 .requestRoute(route)
                 .build()
                 .start();
+        int statsSeconds = Integer.parseInt(env("BENCH_STATS_SECONDS", "0"));
+        if (statsSeconds > 0) {
+            String file = env("BENCH_STATS_FILE", null);
+            startStats(proxy, statsSeconds,
+                    file == null ? System.out : new PrintStream(new FileOutputStream(file, true), true,
+                            StandardCharsets.UTF_8));
+        }
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -142,6 +162,68 @@ public final class BenchProxy {
         return Route.seq(Dialogs.withinDialog(), initial);
     }
 
+    /**
+     * The soak test's app: {@link #options}, {@link #register} and {@link #calls} behind one listener. Initial
+     * OPTIONS and REGISTER go to their routes; everything else (INVITE, and every request with a To-tag, which
+     * {@code calls} relays by its route set) to {@code calls}.
+     */
+    static Route mixed(SipClock clock, String realm, Path usersCsv, String uasHostPort) throws IOException {
+        Route options = options();
+        Route register = register(clock, realm, usersCsv);
+        Route calls = calls(uasHostPort);
+        return Route.named("request_route", ctx -> {
+            if (!ctx.hasToTag()) {
+                if (ctx.isMethod("OPTIONS")) {
+                    return ctx.route(options);
+                }
+                if (ctx.isMethod("REGISTER")) {
+                    return ctx.route(register);
+                }
+            }
+            return ctx.route(calls);
+        });
+    }
+
+    /**
+     * Prints one line every {@code seconds} from a daemon thread, until the JVM exits:
+     * {@code stats t=<epoch s> serverTx=<n> clientTx=<n> relays=<n> received=<n> routed=<n> localTimeouts=<n>
+     * overloadRejected=<n> heapUsedMB=<n> threads=<n> fds=<n>} (transaction counts of the transaction layer, relays
+     * in progress, {@link ProxyStats} counters, heap in use without a GC, live Java threads, open file descriptors or
+     * -1 where the JVM cannot tell).
+     */
+    static Thread startStats(SipProxy proxy, int seconds, PrintStream out) {
+        Runtime rt = Runtime.getRuntime();
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        Thread t = new Thread(() -> {
+            long period = TimeUnit.SECONDS.toNanos(seconds);
+            long next = System.nanoTime();
+            while (true) {
+                ProxyStats s = proxy.stats();
+                long fds = os instanceof com.sun.management.UnixOperatingSystemMXBean u
+                        ? u.getOpenFileDescriptorCount() : -1;
+                out.printf("stats t=%d serverTx=%d clientTx=%d relays=%d received=%d routed=%d localTimeouts=%d"
+                                + " overloadRejected=%d heapUsedMB=%d threads=%d fds=%d%n",
+                        System.currentTimeMillis() / 1000, proxy.transactions().serverTransactionCount(),
+                        proxy.transactions().clientTransactionCount(), proxy.activeRelays(), s.received(),
+                        s.requestsRouted(), s.localTimeouts(), s.overloadRejected(),
+                        (rt.totalMemory() - rt.freeMemory()) >> 20, threads.getThreadCount(), fds);
+                next += period;
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    try {
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }, "bench-stats");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
     /** users.csv: a {@code SEQUENTIAL} line, then {@code user;password;...}. */
     static List<String[]> readUsers(Path csv) throws IOException {
         return Files.readAllLines(csv, StandardCharsets.UTF_8).stream()
@@ -156,6 +238,7 @@ public final class BenchProxy {
         return switch (scenario) {
             case "register" -> "5161";
             case "calls" -> "5162";
+            case "mixed" -> "5163";
             default -> "5160";
         };
     }
