@@ -220,8 +220,8 @@ final class ProxyTransaction {
         maybeFinish();
     }
 
-    private void onBranchResponse(Branch b, Response resp) {
-        int code = resp.getStatusCode();
+    private void onBranchResponse(Branch b, SipMessage resp) {
+        int code = resp.statusCode();
         if (code >= 200 && code < 300) {
             if (!b.isFinal) {
                 b.finish(resp, false);
@@ -265,16 +265,16 @@ final class ProxyTransaction {
         maybeFinish();
     }
 
-    private ReplyContext runReplyRoute(Branch b, Response resp) {
+    private ReplyContext runReplyRoute(Branch b, SipMessage resp) {
         if (replyRoute == null) {
             return null;
         }
-        ReplyContext rc = new ReplyContext(resp, b.index, vars);
+        ReplyContext rc = new ReplyContext(resp.response(), b.index, vars);
         try {
             replyRoute.handle(rc);
         } catch (RuntimeException e) {
             core.stats().routeErrors.increment();
-            ProxyCore.LOG.error("reply route failed on {} {}", resp.getStatusCode(), callId, e);
+            ProxyCore.LOG.error("reply route failed on {} {}", resp.statusCode(), callId, e);
         }
         return rc;
     }
@@ -301,7 +301,7 @@ final class ProxyTransaction {
         if (failureRoute != null) {
             FailureRoute fr = failureRoute;
             failureRoute = null; // one shot per arming, as t_on_failure
-            Response bestResponse = best != null ? best.response : localResponse(lastHopError != null
+            Response bestResponse = best != null ? best.response.response() : localResponse(lastHopError != null
                     ? lastHopError.status : 500, lastHopError != null ? lastHopError.reason : "Server Internal Error");
             FailureRouteContext fc = new FailureRouteContext(this, (Request) template.clone(), bestResponse,
                     best != null && best.localTimeout);
@@ -337,7 +337,7 @@ final class ProxyTransaction {
             if (b.response == null) {
                 continue;
             }
-            int cls = b.response.getStatusCode() / 100;
+            int cls = b.response.statusCode() / 100;
             int score = (cls == 6 ? 0 : cls) * 10 + (b.localTimeout ? 1 : 0);
             if (score < bestScore) {
                 best = b;
@@ -354,7 +354,7 @@ final class ProxyTransaction {
         if (canceled) {
             // the caller asked to stop: it gets 487, from a branch if one sent it
             for (Branch b : branches) {
-                if (b.response != null && b.response.getStatusCode() == 487 && !b.localTimeout) {
+                if (b.response != null && b.response.statusCode() == 487 && !b.localTimeout) {
                     forwardUpstream(b.response);
                     return;
                 }
@@ -371,17 +371,19 @@ final class ProxyTransaction {
             respondLocal(408, "Request Timeout", r -> { });
             return;
         }
-        Response up = (Response) best.response.clone();
-        int code = up.getStatusCode();
+        int code = best.response.statusCode();
         if (code == 503) {
             // §16.7 step 6: a 503 means "this proxy's next hop is unavailable", not that the caller should stop
             respondLocal(500, "Server Internal Error", r -> { });
             return;
         }
         if (code == 401 || code == 407) {
+            Response up = (Response) best.response.response().clone();
             mergeChallenges(up, best);
+            forwardUpstream(SipMessage.of(up));
+            return;
         }
-        forwardUpstream(up);
+        forwardUpstream(best.response);
     }
 
     /** §16.7 step 7: all WWW-/Proxy-Authenticate values of the 401/407 branches go up together. */
@@ -390,12 +392,12 @@ final class ProxyTransaction {
             if (b == chosen || b.response == null || b.localTimeout) {
                 continue;
             }
-            int c = b.response.getStatusCode();
+            int c = b.response.statusCode();
             if (c != 401 && c != 407) {
                 continue;
             }
             for (String name : new String[] {WWWAuthenticateHeader.NAME, ProxyAuthenticateHeader.NAME}) {
-                for (ListIterator<?> it = b.response.getHeaders(name); it.hasNext(); ) {
+                for (ListIterator<?> it = b.response.response().getHeaders(name); it.hasNext(); ) {
                     up.addHeader((Header) ((Header) it.next()).clone());
                 }
             }
@@ -404,15 +406,23 @@ final class ProxyTransaction {
 
     // ---------------------------------------------------------------- upstream
 
-    private void forwardUpstream(Response resp) {
-        Response up = (Response) resp.clone();
-        up.removeFirst(ViaHeader.NAME);
-        int code = up.getStatusCode();
+    /**
+     * §16.7 step 3 and 8: the response without our Via goes up on the server transaction. A response nothing parsed
+     * (no reply route read it) is cut from the received bytes; otherwise the JAIN-SIP copy is edited.
+     */
+    private void forwardUpstream(SipMessage resp) {
+        SipMessage up = resp.withoutTopVia();
+        if (up == null) {
+            Response r = (Response) resp.response().clone();
+            r.removeFirst(ViaHeader.NAME);
+            up = SipMessage.of(r);
+        }
+        int code = resp.statusCode();
         try {
-            server.respond(SipMessage.of(up));
+            server.respond(up);
         } catch (IllegalStateException e) {
             if (code >= 200 && code < 300) {
-                core.sendResponse(source, up); // a 2xx after the server transaction ended still reaches the caller
+                core.sendResponse(source, up.response()); // a 2xx after the server transaction ended still goes up
             } else {
                 ProxyCore.LOG.debug("not forwarding {}: {}", code, e.getMessage());
                 return;
@@ -542,7 +552,7 @@ final class ProxyTransaction {
         int provisional;
         boolean isFinal;
         boolean localTimeout;
-        Response response;
+        SipMessage response;
         boolean cancelPending;
         boolean cancelSent;
         SipClock.Timer frTimer;
@@ -581,7 +591,7 @@ final class ProxyTransaction {
             }
         }
 
-        void finish(Response r, boolean local) {
+        void finish(SipMessage r, boolean local) {
             isFinal = true;
             response = r;
             localTimeout = local;
@@ -662,13 +672,13 @@ final class ProxyTransaction {
 
         private void timeout() {
             core.stats().localTimeouts.increment();
-            finish(localResponse(408, "Request Timeout"), true);
+            finish(SipMessage.of(localResponse(408, "Request Timeout")), true);
             maybeFinish();
         }
 
         @Override
         public void onResponse(ClientTransaction transaction, SipMessage response) {
-            onBranchResponse(this, response.response());
+            onBranchResponse(this, response);
         }
 
         @Override
@@ -682,7 +692,7 @@ final class ProxyTransaction {
         public void onTransportError(ClientTransaction transaction, IOException error) {
             if (!isFinal) {
                 ProxyCore.LOG.info("branch {} of {} could not be sent: {}", index, callId, error.toString());
-                finish(localResponse(503, "Service Unavailable"), false);
+                finish(SipMessage.of(localResponse(503, "Service Unavailable")), false);
                 maybeFinish();
             }
         }
