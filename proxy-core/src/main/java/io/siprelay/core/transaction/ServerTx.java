@@ -111,6 +111,9 @@ final class ServerTx implements ServerTransaction {
         if (code < 200) {
             state = TransactionState.PROCEEDING;
         } else if (invite && code < 300) {
+            // RFC 6026 §7.1: Accepted never re-sends a 2xx itself (the TU's retransmissions come through respond()),
+            // so the bytes need not linger for the 32 s of Timer L
+            lastResponseBytes = null;
             if (state != TransactionState.ACCEPTED) {
                 // RFC 6026 §7.1: Accepted absorbs INVITE retransmissions and lets the TU's 2xx retransmissions through
                 state = TransactionState.ACCEPTED;
