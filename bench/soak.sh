@@ -9,10 +9,10 @@
 # Options:
 #   --duration S        measured load, seconds (default 600)
 #   --warmup S          warm-up at the same rates before it, not counted (default 30; 0 = none)
-#   --options-rate N    OPTIONS per second (default 4000)
-#   --register-rate N   registrations (REGISTER/401/REGISTER+digest/200) per second (default 1200)
-#   --calls-rate N      calls (INVITE/100/180/200/ACK/BYE/200) per second (default 250)
-#                       The defaults are each ~1/6 of that scenario's max clean rate on this machine, so the mix
+#   --options-rate N    OPTIONS per second (default 6000)
+#   --register-rate N   registrations (REGISTER/401/REGISTER+digest/200) per second (default 1600)
+#   --calls-rate N      calls (INVITE/100/180/200/ACK/BYE/200) per second (default 300)
+#                       The defaults are each ~1/6 of that scenario's max clean rate on this machine (40k, 10k, 1.5-2k), so the mix
 #                       keeps the one pinned proxy core ~50 % busy.
 #   --results DIR       where everything goes (default bench/results/soak-<timestamp>/, git-ignored)
 #   --heap SIZE         proxy heap, -Xms and -Xmx (default 1g)
@@ -35,7 +35,7 @@ harness=${SIPRELAY_BENCH_HARNESS:-$root/../shared/bench/run.sh}
 sippdir=$(dirname "$harness")/sipp
 jar=$root/proxy-benchmarks/target/bench-proxy.jar
 
-duration=600 warmup=30 opt_rate=4000 reg_rate=1200 call_rate=250 results="" heap=1g jvm_extra=""
+duration=600 warmup=30 opt_rate=6000 reg_rate=1600 call_rate=300 results="" heap=1g jvm_extra=""
 port=5163 uas_port=5091 sipp_port=5183 proxy_cpu=1 sipp_cpu=0 sample_every=30 drain_max=60 heap_slack=8
 realm=bench.test sipp_buff=4194304
 
@@ -140,7 +140,7 @@ mkdir -p "$results/proxy"
 # old generation (35 MB of a 1 GB heap) as uncompacted dead objects counted as used, so "heap after full GC" would
 # jump by up to 35 MB between two measurements for no reason (seen: 35 MB after one full GC, 5 MB after the next).
 # Only full GCs are affected, and in this soak only the script's own ones run.
-jvm_opts="-Xms$heap -Xmx$heap -XX:+UseSerialGC -Xss512k -XX:-UseDynamicNumberOfCompilerThreads -XX:MarkSweepDeadRatio=0"
+jvm_opts="-Xms$heap -Xmx$heap -XX:+UseSerialGC -Xss512k -XX:-UseDynamicNumberOfCompilerThreads -XX:MarkSweepDeadRatio=0 -Xmn192m -XX:MaxTenuringThreshold=1"
 jvm_opts+=" -Xlog:gc:file=$results/proxy/gc.log:uptime $jvm_extra"
 proxy_cmd="java $jvm_opts -jar $jar"
 {
