@@ -369,9 +369,10 @@ public final class SipMessage {
     /**
      * A stateless reply to this request (RFC 3261 §8.2.6.2) cut from the received bytes: every Via (the top one stamped
      * with the arrival address), From, To (with {@code toTag} when it has none and the status is above 100), Call-ID,
-     * CSeq and Content-Length 0. Null when the request is parsed already (then the JAIN-SIP path builds the reply).
+     * CSeq, {@code extraHeaders} (whole lines with CRLF, e.g. {@code "Retry-After: 5\r\n"}, or "") and
+     * Content-Length 0. Null when the request is parsed already (then the JAIN-SIP path builds the reply).
      */
-    public synchronized byte[] replyBytes(int status, String reason, String toTag) {
+    public synchronized byte[] replyBytes(int status, String reason, String toTag, String extraHeaders) {
         if (message != null || !request) {
             return null;
         }
@@ -397,7 +398,7 @@ public final class SipMessage {
         appendValue(b, scan.valueOffsetCallId, scan.callIdEnd);
         b.append("\r\nCSeq: ");
         appendValue(b, scan.valueOffsetCseq, scan.cseqEnd);
-        b.append("\r\nContent-Length: 0\r\n\r\n");
+        b.append("\r\n").append(extraHeaders).append("Content-Length: 0\r\n\r\n");
         return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 

@@ -210,13 +210,26 @@ public final class ProxyCore implements InboundHandler {
         }
     }
 
-    /** 503 with Retry-After for a new request that found the queues full (rare path, so parsing here is fine). */
+    /**
+     * 503 with Retry-After for a new request that found the queues full. This runs on the transport thread while the
+     * proxy is overloaded, so it must cost less than serving: a plainly well-formed request gets a reply cut from its
+     * bytes; anything else is dropped rather than parsed in full.
+     */
     private void rejectOverloaded(Flow flow, byte[] data) {
+        SipMessage m;
         try {
-            rejectOverloaded(flow, codec.parse(data));
+            m = codec.parse(data);
         } catch (SipParseException e) {
             LOG.debug("overload: dropped an unparsable message from {}", flow);
+            return;
         }
+        if (m.isParsed()) {
+            stats.overloadRejected.increment();
+            LOG.debug("overload: dropped a request from {} that needs a full parse", flow);
+            return;
+        }
+        m.stampArrival(flow.remote());
+        rejectOverloaded(flow, m);
     }
 
     /** 503 with Retry-After: the proxy is at one of its limits (queues, relays in progress). */
@@ -225,6 +238,13 @@ public final class ProxyCore implements InboundHandler {
             return;
         }
         stats.overloadRejected.increment();
+        byte[] raw = m.replyBytes(503, "Service Unavailable", statelessTag(m),
+                "Retry-After: " + retryAfterSeconds + "\r\n");
+        if (raw != null) {
+            stats.statelessReplies.increment();
+            sendRawResponse(flow, m, raw, 503);
+            return;
+        }
         try {
             RetryAfterHeader ra = codec.headerFactory().createRetryAfterHeader(retryAfterSeconds);
             statelessReply(flow, m, 503, "Service Unavailable", r -> r.setHeader(ra));
@@ -413,7 +433,7 @@ public final class ProxyCore implements InboundHandler {
     void statelessReply(Flow flow, SipMessage request, int status, String reason, Consumer<Response> customizer) {
         if (customizer == null) {
             // a plain reply to a request no route parsed: cut from the received bytes, as Kamailio's sl does
-            byte[] raw = isPlainText(reason) ? request.replyBytes(status, reason, statelessTag(request)) : null;
+            byte[] raw = isPlainText(reason) ? request.replyBytes(status, reason, statelessTag(request), "") : null;
             if (raw != null) {
                 stats.statelessReplies.increment();
                 sendRawResponse(flow, request, raw, status);

@@ -134,7 +134,7 @@ class LazyParsingTest {
     void aReplyCutFromTheBytesCarriesTheStampedViasAndTheHeadersOfRfc3261Section8_2_6() throws Exception {
         SipMessage request = LAZY.parse(bytes(OPTIONS));
         request.stampArrival(new InetSocketAddress("127.0.0.2", 5099));
-        byte[] raw = request.replyBytes(200, "OK", "t-1");
+        byte[] raw = request.replyBytes(200, "OK", "t-1", "");
         assertThat(request.isParsed()).isFalse();
 
         Response reply = EAGER.parse(raw).response();
@@ -159,11 +159,12 @@ class LazyParsingTest {
     void aReplyWithoutRportGoesAsReceivedAndNamesTheSourceWhenItDiffers() throws Exception {
         SipMessage request = LAZY.parse(bytes(REGISTER));
         request.stampArrival(new InetSocketAddress("127.0.0.3", 5060));
-        Response reply = EAGER.parse(request.replyBytes(100, "Trying", "ignored")).response();
+        Response reply = EAGER.parse(request.replyBytes(100, "Trying", "ignored", "Retry-After: 5\r\n")).response();
         ViaHeader top = vias(reply).get(0);
         assertThat(top.getReceived()).isEqualTo("127.0.0.3");
         assertThat(top.getRPort()).isEqualTo(-1);
         assertThat(((ToHeader) reply.getHeader(ToHeader.NAME)).getTag()).as("no tag on a 100").isNull();
+        assertThat(reply.getHeader("Retry-After").toString().trim()).isEqualTo("Retry-After: 5");
     }
 
     @Test
