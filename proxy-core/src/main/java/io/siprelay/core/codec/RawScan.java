@@ -58,8 +58,11 @@ final class RawScan {
         int maxLine = limits.maxLineBytes();
         List<Field> fields = new ArrayList<>();
         String startLine = null;
-        StringBuilder current = null; // header being unfolded
+        // The header being read: its first line as offsets, and only when continuation lines follow, the unfolded
+        // text (most headers are one line and go straight from the bytes to a Field).
+        int currentStart = -1;
         int currentLen = 0;
+        StringBuilder folded = null;
         boolean terminated = false;
         while (i < n) {
             int lineStart = i;
@@ -88,38 +91,59 @@ final class RawScan {
             }
             byte first = data[lineStart];
             if (first == ' ' || first == '\t') {
-                if (current == null) {
+                if (currentStart < 0) {
                     throw new ScanException(400, "Bad Request - continuation line without header");
+                }
+                if (folded == null) {
+                    folded = new StringBuilder(new String(data, currentStart, currentLen, StandardCharsets.UTF_8));
                 }
                 currentLen += len;
                 if (currentLen > maxLine) {
                     throw new ScanException(400, "Bad Request - header line too long");
                 }
-                current.append(' ').append(new String(data, lineStart, len, StandardCharsets.UTF_8).strip());
+                folded.append(' ').append(new String(data, lineStart, len, StandardCharsets.UTF_8).strip());
                 continue;
             }
-            if (current != null) {
-                fields.add(field(current));
+            if (currentStart >= 0) {
+                fields.add(folded != null ? field(folded.toString()) : field(data, currentStart, currentLen));
+                folded = null;
             }
             if (fields.size() >= limits.maxHeaders()) {
                 throw new ScanException(400, "Bad Request - too many headers");
             }
-            current = new StringBuilder(new String(data, lineStart, len, StandardCharsets.UTF_8));
+            currentStart = lineStart;
             currentLen = len;
         }
-        if (current != null) {
-            fields.add(field(current));
+        if (currentStart >= 0) {
+            fields.add(folded != null ? field(folded.toString()) : field(data, currentStart, currentLen));
         }
         return new RawScan(start, startLine, fields, terminated ? i : n, terminated);
     }
 
-    private static Field field(StringBuilder line) {
-        int colon = line.indexOf(":");
+    private static Field field(String line) {
+        int colon = line.indexOf(':');
         if (colon < 0) {
-            return new Field("", line.toString());
+            return new Field("", line);
         }
-        String name = canonical(line.substring(0, colon).strip().toLowerCase(Locale.ROOT));
-        return new Field(name, line.substring(colon + 1).strip());
+        return new Field(name(line.substring(0, colon)), line.substring(colon + 1).strip());
+    }
+
+    /** The same as {@code field(new String(data, from, len, UTF_8))} without the copy of the whole line. */
+    private static Field field(byte[] data, int from, int len) {
+        int end = from + len;
+        int colon = from;
+        while (colon < end && data[colon] != ':') {
+            colon++; // ':' is ASCII, never part of a multi-byte UTF-8 sequence
+        }
+        if (colon == end) {
+            return new Field("", new String(data, from, len, StandardCharsets.UTF_8));
+        }
+        return new Field(name(new String(data, from, colon - from, StandardCharsets.UTF_8)),
+                new String(data, colon + 1, end - colon - 1, StandardCharsets.UTF_8).strip());
+    }
+
+    private static String name(String raw) {
+        return canonical(raw.strip().toLowerCase(Locale.ROOT));
     }
 
     /** Long form of a compact header name (RFC 3261 §7.3.3 and extensions), lower case. */

@@ -35,6 +35,8 @@ final class SipValidator {
             "content-length", "content-type");
 
     private static final long MAX_CSEQ = 0x7FFF_FFFFL;
+    /** Linear white space between display-name tokens; compiled once (String.split would compile it per call). */
+    private static final java.util.regex.Pattern LWS = java.util.regex.Pattern.compile("[ \\t]+");
 
     private final Set<String> supportedOptionTags;
 
@@ -265,7 +267,7 @@ final class SipValidator {
         String display = e.substring(0, lt).strip();
         if (!display.isEmpty() && display.charAt(0) != '"') {
             // display-name = *(token LWS) / quoted-string
-            for (String word : display.split("[ \\t]+")) {
+            for (String word : LWS.split(display)) {
                 if (!isToken(word)) {
                     return false;
                 }
