@@ -9,7 +9,8 @@
 # Own options (everything else goes to the harness, for both targets alike):
 #   --results DIR     where the .jsonl/.txt/summary go (default: bench/results/<timestamp>)
 #   --only kamailio|siprelay
-#   --gc serial|parallel   GC of the SipRelay JVM (default serial)
+#   --gc serial|parallel|g1|zgc|shenandoah   GC of the SipRelay JVM (default serial; the concurrent ones trade
+#                     CPU for shorter pauses, see RESULTS.md)
 #   --jvm-opts "..."  extra JVM options for the SipRelay app (after the defaults)
 #   --lanes N         worker lanes of the SipRelay app (BENCH_LANES, default 2)
 #   --heap SIZE       SipRelay heap for options/register (default 512m)
@@ -48,8 +49,9 @@ while [ $# -gt 0 ]; do
     *) pass+=("$1"); shift ;;
   esac
 done
-case "$gc" in serial) gcflag=-XX:+UseSerialGC ;; parallel) gcflag=-XX:+UseParallelGC ;;
-  *) echo "--gc must be serial or parallel" >&2; exit 2 ;; esac
+case "$gc" in serial) gcflag=-XX:+UseSerialGC ;; parallel) gcflag=-XX:+UseParallelGC ;; g1) gcflag=-XX:+UseG1GC ;;
+  zgc) gcflag=-XX:+UseZGC ;; shenandoah) gcflag=-XX:+UseShenandoahGC ;;
+  *) echo "--gc must be serial, parallel, g1, zgc or shenandoah" >&2; exit 2 ;; esac
 case "$only" in ""|kamailio|siprelay) ;; *) echo "--only must be kamailio or siprelay" >&2; exit 2 ;; esac
 
 # ---- requirements: say what is missing, install nothing
