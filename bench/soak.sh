@@ -9,11 +9,12 @@
 # Options:
 #   --duration S        measured load, seconds (default 600)
 #   --warmup S          warm-up at the same rates before it, not counted (default 30; 0 = none)
-#   --options-rate N    OPTIONS per second (default 6000)
-#   --register-rate N   registrations (REGISTER/401/REGISTER+digest/200) per second (default 1600)
-#   --calls-rate N      calls (INVITE/100/180/200/ACK/BYE/200) per second (default 300)
-#                       The defaults are each ~1/6 of that scenario's max clean rate on this machine (40k, 10k, 1.5-2k), so the mix
-#                       keeps the one pinned proxy core ~50 % busy.
+#   --options-rate N    OPTIONS per second (default 10000)
+#   --register-rate N   registrations (REGISTER/401/REGISTER+digest/200) per second (default 2000)
+#   --calls-rate N      calls (INVITE/100/180/200/ACK/BYE/200) per second (default 500)
+#                       The defaults are 1/5, 1/5 and 1/8 of the highest rate each scenario ran clean on
+#                       this machine (50k, 10k, 4k: the ladders' ends, bench/RESULTS.md session 3): half of
+#                       those rates together (its core was 33-66 % busy there, so its real maximum is higher).
 #   --results DIR       where everything goes (default bench/results/soak-<timestamp>/, git-ignored)
 #   --heap SIZE         proxy heap, -Xms and -Xmx (default 1g)
 #   --jvm-opts "..."    extra JVM options for the proxy (after the defaults)
@@ -35,7 +36,7 @@ harness=${SIPRELAY_BENCH_HARNESS:-$root/../shared/bench/run.sh}
 sippdir=$(dirname "$harness")/sipp
 jar=$root/proxy-benchmarks/target/bench-proxy.jar
 
-duration=600 warmup=30 opt_rate=6000 reg_rate=1600 call_rate=300 results="" heap=1g jvm_extra=""
+duration=600 warmup=30 opt_rate=10000 reg_rate=2000 call_rate=500 results="" heap=1g jvm_extra=""
 port=5163 uas_port=5091 sipp_port=5183 proxy_cpu=1 sipp_cpu=0 sample_every=30 drain_max=60 heap_slack=8
 realm=bench.test sipp_buff=4194304
 
