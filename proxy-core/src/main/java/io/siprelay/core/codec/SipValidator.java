@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 import javax.sip.address.SipURI;
 import javax.sip.address.URI;
 import javax.sip.header.CSeqHeader;
@@ -36,7 +37,7 @@ final class SipValidator {
 
     private static final long MAX_CSEQ = 0x7FFF_FFFFL;
     /** Linear white space between display-name tokens; compiled once (String.split would compile it per call). */
-    private static final java.util.regex.Pattern LWS = java.util.regex.Pattern.compile("[ \\t]+");
+    private static final Pattern LWS = Pattern.compile("[ \\t]+");
 
     private final Set<String> supportedOptionTags;
 
