@@ -29,6 +29,32 @@ public enum DigestAlgorithm {
         return jcaName;
     }
 
+    /**
+     * A comma-separated list as an operator writes it ({@code "sha-256,md5"}, case-insensitive, {@code sha256}
+     * accepted), in order.
+     *
+     * @throws IllegalArgumentException naming the unknown entry, or for an empty or repeated entry
+     */
+    public static java.util.List<DigestAlgorithm> parseList(String list) {
+        if (list == null || list.isBlank()) {
+            throw new IllegalArgumentException("digest algorithms: expected e.g. md5 or sha-256,md5, got nothing");
+        }
+        java.util.List<DigestAlgorithm> out = new java.util.ArrayList<>();
+        for (String part : list.split(",", -1)) {
+            String t = part.trim();
+            DigestAlgorithm a = t.equalsIgnoreCase("sha256") ? SHA_256 : t.isEmpty() ? null : fromToken(t);
+            if (a == null) {
+                throw new IllegalArgumentException("unknown digest algorithm '" + t + "' in '" + list
+                        + "' (known: md5, sha-256)");
+            }
+            if (out.contains(a)) {
+                throw new IllegalArgumentException("digest algorithm " + a.token + " listed twice in '" + list + "'");
+            }
+            out.add(a);
+        }
+        return java.util.List.copyOf(out);
+    }
+
     /** The algorithm for an {@code algorithm} parameter value (case-insensitive); null means MD5; unknown → null. */
     public static DigestAlgorithm fromToken(String token) {
         if (token == null) {

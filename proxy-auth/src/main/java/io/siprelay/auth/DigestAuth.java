@@ -47,9 +47,12 @@ import org.slf4j.LoggerFactory;
  * Route authBlock2 = auth.requireCredentials(RequestContext::fromDomain);
  * }</pre>
  *
- * <p><b>Challenges</b> offer every configured algorithm (SHA-256 then MD5 by default, RFC 7616 §3.7: one header
- * each, same nonce), {@code qop="auth"} by default, an {@code opaque} value, and {@code stale=true} automatically
- * when the check of the same request found a stale nonce. REGISTER gets 401 + {@code WWW-Authenticate}, every other
+ * <p><b>Challenges</b> offer every configured algorithm in the configured order (RFC 7616 §3.7: one header each,
+ * same nonce), {@code qop="auth"} by default, an {@code opaque} value, and {@code stale=true} automatically when the
+ * check of the same request found a stale nonce. The default is one MD5 challenge, as Kamailio's: every deployed
+ * client understands it, while several common ones fail on a second challenge in the same reply (baresip 1.0 gives up
+ * with "Function not implemented"; SIPp 3.6 reads only the first and knows only MD5). SHA-256 is opt-in with
+ * {@link Builder#algorithms}; a client answering with an algorithm that is not enabled is refused. REGISTER gets 401 + {@code WWW-Authenticate}, every other
  * method 407 + {@code Proxy-Authenticate} ({@link #wwwChallenge}/{@link #proxyChallenge} force one).
  *
  * <p><b>Nonces</b> are stateless HMAC-SHA256 tokens over their expiry (default 300 s, like Kamailio's {@code
@@ -418,7 +421,7 @@ public final class DigestAuth {
         private SipClock clock = WallClock.INSTANCE;
         private byte[] secret;
         private Duration nonceExpiry = Duration.ofSeconds(300);
-        private List<DigestAlgorithm> algorithms = List.of(DigestAlgorithm.SHA_256, DigestAlgorithm.MD5);
+        private List<DigestAlgorithm> algorithms = List.of(DigestAlgorithm.MD5);
         private Qop qop = Qop.AUTH;
         private Set<NonceBinding> bindings = EnumSet.noneOf(NonceBinding.class);
         private boolean oneTimeNonce;
@@ -461,12 +464,25 @@ public final class DigestAuth {
             return this;
         }
 
-        /** The algorithms accepted and offered, in order of preference; default SHA-256, MD5. */
+        /**
+         * The algorithms accepted and offered, in the order the challenges list them; default MD5 only. With
+         * {@code algorithms(SHA_256, MD5)} a reply carries two challenges: RFC 7616 clients pick SHA-256, but clients
+         * that read only the first challenge and know only MD5 (SIPp 3.6) fail, and some fail on any second
+         * challenge (baresip 1.0). {@code algorithms(MD5, SHA_256)} keeps the first kind working.
+         */
         public Builder algorithms(DigestAlgorithm... algs) {
-            if (algs.length == 0) {
-                throw new IllegalArgumentException("at least one algorithm");
+            return algorithms(List.of(algs));
+        }
+
+        /** As {@link #algorithms(DigestAlgorithm...)}; duplicates are refused. */
+        public Builder algorithms(List<DigestAlgorithm> algs) {
+            if (algs.isEmpty()) {
+                throw new IllegalArgumentException("at least one digest algorithm");
             }
-            this.algorithms = List.of(algs);
+            if (java.util.Set.copyOf(algs).size() != algs.size()) {
+                throw new IllegalArgumentException("digest algorithm listed twice: " + algs);
+            }
+            this.algorithms = List.copyOf(algs);
             return this;
         }
 

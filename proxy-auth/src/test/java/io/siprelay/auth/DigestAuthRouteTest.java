@@ -81,37 +81,114 @@ class DigestAuthRouteTest {
         return out;
     }
 
-    /** REGISTER → 401 with SHA-256 and MD5 challenges → REGISTER with credentials → 200. */
+    /** REGISTER → 401 with one MD5 challenge (the default, as Kamailio's) → REGISTER with credentials → 200. */
     @Test
     void registerIsChallengedThenAccepted() {
         start();
         Request reg = Requests.register(kit, alice, "alice", DOMAIN);
         alice.send(reg);
         Response challenge = alice.takeResponse();
-        assertThat(challenge).hasStatus(401).hasHeaderCount("WWW-Authenticate", 2).doesNotHaveHeader(
+        assertThat(challenge).hasStatus(401).hasHeaderCount("WWW-Authenticate", 1).doesNotHaveHeader(
                 "Proxy-Authenticate");
-        List<String> offers = values(challenge, "WWW-Authenticate");
-        assertThat(offers.get(0)).startsWith("Digest realm=\"example.com\"").contains("algorithm=SHA-256",
-                "qop=\"auth\"", "opaque=\"").doesNotContain("stale");
-        assertThat(offers.get(1)).contains("algorithm=MD5");
-        assertThat(DigestClient.params(offers.get(0).substring(7)).get("nonce"))
-                .isEqualTo(DigestClient.params(offers.get(1).substring(7)).get("nonce"));
+        assertThat(values(challenge, "WWW-Authenticate").get(0)).startsWith("Digest realm=\"example.com\"")
+                .contains("algorithm=MD5", "qop=\"auth\"", "opaque=\"").doesNotContain("stale", "SHA-256");
 
-        alice.send(client("alice", "wonderland", "SHA-256").authorize(Requests.next(reg), challenge));
+        alice.send(client("alice", "wonderland", "MD5").authorize(Requests.next(reg), challenge));
         assertThat(alice.takeResponse()).hasStatus(200);
         assertThat(results).containsExactly(AuthResult.NO_CREDENTIALS, AuthResult.OK);
     }
 
+    /** SHA-256 is opt-in: a client answering with it when only MD5 is enabled is refused, not verified. */
     @Test
-    void md5ClientIsAcceptedToo() {
+    void sha256AnswerIsRefusedWhenOnlyMd5IsEnabled() {
         start();
         Request reg = Requests.register(kit, alice, "alice", DOMAIN);
         alice.send(reg);
         Response challenge = alice.takeResponse();
-        DigestClient c = client("alice", "wonderland", "MD5");
-        assertThat(c.pick(challenge).get("algorithm")).isEqualTo("MD5");
-        alice.send(c.authorize(Requests.next(reg), challenge));
+        Map<String, String> forged = new java.util.HashMap<>(DigestClient.params(
+                values(challenge, "WWW-Authenticate").get(0).substring(7)));
+        forged.put("algorithm", "SHA-256");
+        Request next = Requests.next(reg);
+        next.addHeader(header("Authorization", client("alice", "wonderland", "SHA-256")
+                .credentials("REGISTER", next.getRequestURI().toString(), forged, null)));
+        alice.send(next);
+        assertThat(alice.takeResponse()).hasStatus(401);
+        assertThat(results).last().isEqualTo(AuthResult.ERROR);
+    }
+
+    /**
+     * With SHA-256 enabled first ({@code algorithms(SHA_256, MD5)}): two challenges with one nonce, SHA-256 first; an
+     * RFC 7616 client authenticates with SHA-256 and an MD5-only client still gets in.
+     */
+    @Test
+    void withSha256EnabledAShaClientUsesItAndMd5ClientsStillWork() {
+        start(DigestAuth.builder().algorithms(DigestAlgorithm.SHA_256, DigestAlgorithm.MD5));
+        Request reg = Requests.register(kit, alice, "alice", DOMAIN);
+        alice.send(reg);
+        Response challenge = alice.takeResponse();
+        assertThat(challenge).hasStatus(401).hasHeaderCount("WWW-Authenticate", 2);
+        List<String> offers = values(challenge, "WWW-Authenticate");
+        assertThat(offers.get(0)).contains("algorithm=SHA-256", "qop=\"auth\"");
+        assertThat(offers.get(1)).contains("algorithm=MD5");
+        assertThat(DigestClient.params(offers.get(0).substring(7)).get("nonce"))
+                .isEqualTo(DigestClient.params(offers.get(1).substring(7)).get("nonce"));
+
+        Request shaAnswer = client("alice", "wonderland", "SHA-256").authorize(Requests.next(reg), challenge);
+        assertThat(shaAnswer.getHeader("Authorization").toString()).contains("algorithm=SHA-256");
+        alice.send(shaAnswer);
         assertThat(alice.takeResponse()).hasStatus(200);
+
+        Request reg2 = Requests.register(kit, alice, "alice", DOMAIN);
+        alice.send(reg2);
+        Response c2 = alice.takeResponse();
+        Request md5Answer = client("alice", "wonderland", "MD5").authorize(Requests.next(reg2), c2);
+        assertThat(md5Answer.getHeader("Authorization").toString()).contains("algorithm=MD5");
+        alice.send(md5Answer);
+        assertThat(alice.takeResponse()).hasStatus(200);
+        assertThat(results).containsExactly(AuthResult.NO_CREDENTIALS, AuthResult.OK, AuthResult.NO_CREDENTIALS,
+                AuthResult.OK);
+    }
+
+    /**
+     * {@code algorithms(MD5, SHA_256)}: MD5 first, for clients that answer the first challenge only (SIPp 3.6); a
+     * SHA-256 client still picks SHA-256.
+     */
+    @Test
+    void md5FirstKeepsFirstChallengeClientsWorkingAndShaClientsOnSha() {
+        start(DigestAuth.builder().algorithms(DigestAlgorithm.MD5, DigestAlgorithm.SHA_256));
+        Request reg = Requests.register(kit, alice, "alice", DOMAIN);
+        alice.send(reg);
+        Response challenge = alice.takeResponse();
+        List<String> offers = values(challenge, "WWW-Authenticate");
+        assertThat(offers).hasSize(2);
+        assertThat(offers.get(0)).contains("algorithm=MD5");
+        DigestClient firstOnly = client("alice", "wonderland", "first"); // answers the first challenge it sees
+        alice.send(firstOnly.authorize(Requests.next(reg), challenge));
+        assertThat(alice.takeResponse()).hasStatus(200);
+
+        Request reg2 = Requests.register(kit, alice, "alice", DOMAIN);
+        alice.send(reg2);
+        Response c2 = alice.takeResponse();
+        Request sha = client("alice", "wonderland", "SHA-256").authorize(Requests.next(reg2), c2);
+        assertThat(sha.getHeader("Authorization").toString()).contains("algorithm=SHA-256");
+        alice.send(sha);
+        assertThat(alice.takeResponse()).hasStatus(200);
+    }
+
+    @Test
+    void algorithmListsAreParsedAsOperatorsWriteThem() {
+        assertThat(DigestAlgorithm.parseList("md5")).containsExactly(DigestAlgorithm.MD5);
+        assertThat(DigestAlgorithm.parseList(" SHA-256 , md5")).containsExactly(DigestAlgorithm.SHA_256,
+                DigestAlgorithm.MD5);
+        assertThat(DigestAlgorithm.parseList("sha256")).containsExactly(DigestAlgorithm.SHA_256);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DigestAlgorithm.parseList("md5,sha1"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sha1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DigestAlgorithm.parseList("md5,MD5"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twice");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DigestAlgorithm.parseList(""))
+                .isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DigestAlgorithm.parseList("md5,"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     /** Wrong password and unknown user: both 401 again, identical apart from the nonce (no user enumeration). */
@@ -266,7 +343,7 @@ class DigestAuthRouteTest {
                 "sip:bob@" + DOMAIN);
         alice.send(invite);
         Response challenge = alice.takeResponse();
-        assertThat(challenge).hasStatus(407).hasHeaderCount("Proxy-Authenticate", 2)
+        assertThat(challenge).hasStatus(407).hasHeaderCount("Proxy-Authenticate", 1)
                 .doesNotHaveHeader("WWW-Authenticate");
         alice.send(alice.ack(invite, challenge));
         assertThat(alice.inboxEmpty()).as("the ACK of the 407 is not answered").isTrue();

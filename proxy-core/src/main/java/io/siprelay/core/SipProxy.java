@@ -113,6 +113,20 @@ public final class SipProxy implements AutoCloseable {
         return core.sendOwnRequest(request, destination);
     }
 
+    /**
+     * Sends a request of the proxy's own once, without a transaction (no retransmissions, no timers): NAT keep-alive
+     * pings. The proxy adds its Via; responses are absorbed and counted in {@link ProxyStats#ownStatelessAnswers()}.
+     *
+     * @param destination a SIP URI of the next hop, or null for the Request-URI
+     * @return false when it could not be sent
+     */
+    public boolean sendStateless(javax.sip.message.Request request, String destination) {
+        if (!started) {
+            throw new IllegalStateException("start the proxy before sending requests");
+        }
+        return core.sendStateless(request, destination);
+    }
+
     /** The codec and its JAIN-SIP message, header and address factories. */
     public SipCodec codec() {
         return codec;

@@ -1,5 +1,6 @@
 package io.siprelay.registrar;
 
+import io.siprelay.core.blocks.Nat;
 import io.siprelay.core.clock.SipClock;
 import io.siprelay.core.codec.SipCodec;
 import io.siprelay.core.route.BranchRoute;
@@ -90,6 +91,16 @@ public final class Registrar implements AutoCloseable {
         /** Drop the least recently refreshed bindings not in this REGISTER to make room. */
         REPLACE_OLDEST
     }
+
+    /**
+     * Branch flag of a binding behind NAT: Kamailio's default configuration's {@code FLB_NATB} (6), stored in the
+     * {@code cflags} column.
+     */
+    public static final int NAT_BFLAG = 1 << 6;
+    /** Branch flag of a binding to keep alive with OPTIONS pings: Kamailio's {@code FLB_NATSIPPING} (7). */
+    public static final int NAT_PING_BFLAG = 1 << 7;
+    /** Both NAT flags, as Kamailio's default configuration sets them on a REGISTER from behind NAT. */
+    public static final int NAT_BFLAGS = NAT_BFLAG | NAT_PING_BFLAG;
 
     /** When to store the REGISTER's source address as {@code received} (the NAT case of nathelper's fix). */
     public enum ReceivedMode {
@@ -321,7 +332,8 @@ public final class Registrar implements AutoCloseable {
 
     private Binding binding(String ruid, SaveRequest sr, ContactSpec c, long now) {
         long expiresAt = ((now + c.expires * 1000L) / 1000L) * 1000L; // whole seconds, as the database keeps them
-        return new Binding(ruid, sr.aor, c.uri, c.received, sr.path, expiresAt, c.q, sr.callId, sr.cseq, now, 0, 0,
+        int cflags = c.nated ? NAT_BFLAGS : 0;
+        return new Binding(ruid, sr.aor, c.uri, c.received, sr.path, expiresAt, c.q, sr.callId, sr.cseq, now, 0, cflags,
                 sr.userAgent, sr.socket, c.methods != null ? c.methods : sr.methods, c.instance, c.regId);
     }
 
@@ -335,7 +347,7 @@ public final class Registrar implements AutoCloseable {
     }
 
     private record ContactSpec(String uri, int expires, float q, String instance, int regId, Integer methods,
-                               String received) {
+                               String received, boolean nated) {
     }
 
     private SaveRequest parse(RequestContext ctx, String aor, long now) {
@@ -432,31 +444,41 @@ public final class Registrar implements AutoCloseable {
         }
         String methodsParam = c.getParameter("methods");
         Integer methods = methodsParam == null ? null : Methods.parse(unquote(methodsParam));
-        return new ContactSpec(s, expires, q, instance, regId, methods, received(ctx, uri));
+        return new ContactSpec(s, expires, q, instance, regId, methods, received(ctx, uri), isNated(ctx, uri));
     }
 
+    /**
+     * The REGISTER's source as a SIP URI when the binding should be reached there ({@code received}), else null: per
+     * {@link ReceivedMode}, where "behind NAT" is what {@code Nat.detect()} found earlier in the route
+     * ({@code fix_nated_register}) or, without it, a Contact IP address or port that is not the source's.
+     */
     private String received(RequestContext ctx, URI contact) {
         if (receivedMode == ReceivedMode.NEVER) {
             return null;
         }
-        String src = ctx.sourceIp();
-        int port = ctx.sourcePort();
-        if (receivedMode == ReceivedMode.WHEN_NATED) {
-            if (!(contact instanceof SipURI su) || !isIpLiteral(su.getHost())) {
-                return null;
-            }
-            int cport = su.getPort() > 0 ? su.getPort() : (su.isSecure() ? 5061 : 5060);
-            if (sameAddress(su.getHost(), src) && cport == port) {
-                return null;
-            }
+        if (receivedMode == ReceivedMode.WHEN_NATED && !isNated(ctx, contact)) {
+            return null;
         }
+        String src = ctx.sourceIp();
         String host = src.indexOf(':') >= 0 ? "[" + src + "]" : src;
-        String uri = "sip:" + host + ":" + port;
+        String uri = "sip:" + host + ":" + ctx.sourcePort();
         return switch (ctx.protocol()) {
             case UDP -> uri;
             case TCP -> uri + ";transport=tcp";
             case TLS -> uri + ";transport=tls";
         };
+    }
+
+    /** Behind NAT: marked so by {@code Nat.detect()}, or a Contact IP:port that is not the source address. */
+    private static boolean isNated(RequestContext ctx, URI contact) {
+        if (Nat.isNated(ctx)) {
+            return true;
+        }
+        if (!(contact instanceof SipURI su) || !isIpLiteral(su.getHost())) {
+            return false;
+        }
+        int cport = su.getPort() > 0 ? su.getPort() : (su.isSecure() ? 5061 : 5060);
+        return !sameAddress(su.getHost(), ctx.sourceIp()) || cport != ctx.sourcePort();
     }
 
     private static boolean isIpLiteral(String host) {

@@ -13,7 +13,8 @@ public final class Dialogs {
      * Kamailio's {@code route[WITHINDLG]}: requests without a To-tag go on; a request with a route set is relayed by
      * it ({@code loose_route} then {@code t_relay}); an ACK without one is dropped (an ACK that belongs to one of our
      * transactions never reaches the routes: the core absorbs it, which is what {@code t_check_trans} decides in the
-     * Kamailio config); anything else gets 404 "Not here".
+     * Kamailio config); anything else gets 404 "Not here". A routed request whose Request-URI carries the alias that
+     * {@link Nat} put into a NATed UA's Contact goes to that alias (route[DLGURI]: {@code handle_ruri_alias()}).
      *
      * <pre>{@code
      * Route.seq(Reqinit.defaults(myself), Dialogs.withinDialog(), ...initial requests...)
@@ -25,6 +26,7 @@ public final class Dialogs {
                 return Step.next();
             }
             if (ctx.looseRoute()) {
+                Nat.handleRuriAlias(ctx);
                 return ctx.relay();
             }
             if (ctx.isMethod("ACK")) {

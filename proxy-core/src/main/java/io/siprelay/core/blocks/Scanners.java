@@ -10,12 +10,19 @@ import java.util.concurrent.atomic.LongAdder;
  * Drops requests from well-known SIP scanners without an answer, like Kamailio's default configuration does with
  * {@code if($ua =~ "friendly-scanner|sipcli|sipvicious|VaxSIPUserAgent") exit;}. Answering a scanner only confirms
  * that something listens. The match is a case-insensitive substring of the User-Agent header.
+ *
+ * <p>The list holds attack tools only. Test and monitoring tools an operator points at its own proxy (sipsak,
+ * SIPp, sipexer, Nagios/Zabbix SIP checks) and softphones are never on it: dropping them turns a keep-alive check
+ * into a timeout. Extend it with {@link #dropMatching}.
  */
 public final class Scanners implements Route {
 
-    /** User-Agent fragments of common scanners and attack tools. */
-    public static final List<String> KNOWN = List.of("friendly-scanner", "sipcli", "sipvicious", "sip-scan",
-            "VaxSIPUserAgent", "iWar", "sipsak");
+    /**
+     * User-Agent fragments of the scanners seen in the wild: Kamailio's default list (friendly-scanner, sipcli,
+     * sipvicious, VaxSIPUserAgent) plus sip-scan, iWar, sundayddr and SIVuS.
+     */
+    public static final List<String> KNOWN = List.of("friendly-scanner", "sipcli", "sipvicious", "VaxSIPUserAgent",
+            "sip-scan", "iWar", "sundayddr", "SIVuS");
 
     private final String[] patterns;
     private final LongAdder dropped = new LongAdder();

@@ -45,7 +45,9 @@ public final class SipMessage {
     private final JainSipCodec parser;  // non-null while not parsed
     private byte[] wire;                // received bytes (lazy messages only); dropped once parsed
     private final KeyScan.Result scan;  // lazy messages only
-    private InetSocketAddress arrival;  // stamped into the top Via when parsed
+    private InetSocketAddress arrival;  // requests: stamped into the top Via (when parsed, if not yet)
+    private boolean forcedRport;        // force_rport(): answer to the source port although the Via has no rport
+    private InetSocketAddress receivedFrom; // where a received message came from (requests and responses)
 
     private final boolean request;
     private final String callId;
@@ -115,7 +117,11 @@ public final class SipMessage {
                 throw new Unparsable(e);
             }
             if (arrival != null) {
-                stampArrival((ViaHeader) m.getHeader(ViaHeader.NAME), arrival);
+                ViaHeader top = (ViaHeader) m.getHeader(ViaHeader.NAME);
+                if (forcedRport) {
+                    addRport(top);
+                }
+                stampArrival(top, arrival);
             }
             message = m;
             wire = null;
@@ -216,8 +222,11 @@ public final class SipMessage {
         return t == null ? null : t.getTag();
     }
 
-    /** True when the top Via as received carries {@code rport} (RFC 3581). */
+    /** True when the top Via as received carries {@code rport} (RFC 3581), or {@link #forceRport()} was called. */
     public boolean hasRport() {
+        if (forcedRport) {
+            return true;
+        }
         if (scan != null) {
             return scan.viaRport;
         }
@@ -271,11 +280,50 @@ public final class SipMessage {
      * top Via now if it is parsed, else when it is parsed, or into the top Via line of a reply cut from the bytes.
      */
     public synchronized void stampArrival(InetSocketAddress source) {
+        arrival = source;
         if (message != null) {
             stampArrival((ViaHeader) message.getHeader(ViaHeader.NAME), source);
-        } else {
-            arrival = source;
         }
+    }
+
+    /**
+     * Kamailio's {@code force_rport()}: treats the top Via as if it carried {@code rport} (RFC 3581), so that responses
+     * go back to the source port even when the client did not ask for it, as a client behind NAT needs. Call it after
+     * {@link #stampArrival} and before the first response is sent.
+     */
+    public synchronized void forceRport() {
+        if (!request || forcedRport) {
+            return;
+        }
+        forcedRport = true;
+        if (message != null && arrival != null) {
+            ViaHeader top = (ViaHeader) message.getHeader(ViaHeader.NAME);
+            if (top != null && !hasParameter(top, "rport")) {
+                addRport(top);
+                stampArrival(top, arrival);
+            }
+        }
+    }
+
+    private static void addRport(ViaHeader top) {
+        if (top == null || hasParameter(top, "rport")) {
+            return;
+        }
+        try {
+            top.setRPort();
+        } catch (javax.sip.InvalidArgumentException e) {
+            // cannot happen for a fixed name; responses then follow the sent-by port
+        }
+    }
+
+    /** Records where this message was received from (the transport's source address). */
+    public void receivedFrom(InetSocketAddress source) {
+        this.receivedFrom = source;
+    }
+
+    /** Where this message was received from, or null for a message built in code. */
+    public InetSocketAddress receivedFrom() {
+        return receivedFrom;
     }
 
     /**
@@ -409,13 +457,16 @@ public final class SipMessage {
             return;
         }
         String src = arrival.getAddress().getHostAddress();
-        boolean addReceived = scan.viaRport || !src.equals(stripBrackets(scan.viaHost));
+        boolean addReceived = scan.viaRport || forcedRport || !src.equals(stripBrackets(scan.viaHost));
         if (scan.viaRportEnd > 0) {
             appendAscii(b, lineStart, scan.viaRportEnd);
             b.append('=').append(arrival.getPort());
             appendAscii(b, scan.viaRportEnd, scan.viaValueEnd);
         } else {
             appendAscii(b, lineStart, scan.viaValueEnd);
+            if (forcedRport && !scan.viaRport) {
+                b.append(";rport=").append(arrival.getPort());
+            }
         }
         if (addReceived) {
             b.append(";received=").append(src);

@@ -58,6 +58,8 @@ public final class ProxyCore implements InboundHandler {
     private final java.util.Map<ServerTransaction, ProxyTransaction> active =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final String branchPrefix;
+    /** Ends the branch of a request sent by {@link #sendStateless}. */
+    private static final String OWN_STATELESS = "-ka";
     private final java.util.concurrent.atomic.AtomicLong branchCounter = new java.util.concurrent.atomic.AtomicLong();
     /** Prefix of every To-tag of our stateless replies, so ACKs for them are recognised and absorbed. */
     private final String statelessTagPrefix;
@@ -161,6 +163,33 @@ public final class ProxyCore implements InboundHandler {
             result.complete(localAnswer(request, 503, "Service Unavailable"));
         }
         return result;
+    }
+
+    /**
+     * Sends a request of the proxy's own once, with no transaction, no retransmission and no timer (Kamailio's
+     * nathelper pings): the proxy adds its Via with a branch of its own and sends it to {@code destination} (null: the
+     * Request-URI). Responses to it are counted ({@link ProxyStats#ownStatelessAnswers()}) and absorbed.
+     *
+     * @return false when it could not be sent (no listener for the transport, unresolvable, or a send error)
+     */
+    public boolean sendStateless(Request request, String destination) {
+        Forwarding.Hop hop;
+        try {
+            hop = forwarding.resolve(request, destination);
+        } catch (Forwarding.HopException e) {
+            LOG.debug("not sending {} to {}: {}", request.getMethod(), destination, e.getMessage());
+            return false;
+        }
+        forwarding.pushVia(request, hop, newBranchId() + OWN_STATELESS);
+        try {
+            hop.listener().transport().send(hop.address(), codec.encode(request));
+            stats.ownStatelessSent.increment();
+            return true;
+        } catch (IOException e) {
+            stats.sendErrors.increment();
+            LOG.debug("could not send {} to {}: {}", request.getMethod(), hop.address(), e.toString());
+            return false;
+        }
     }
 
     private Response localAnswer(Request request, int status, String reason) {
@@ -379,6 +408,7 @@ public final class ProxyCore implements InboundHandler {
     }
 
     private void onResponse(Flow flow, SipMessage msg) {
+        msg.receivedFrom(flow.remote());
         MDC.put(MDC_CALL_ID, msg.callId());
         try {
             if (transactions.onResponse(msg, flow)) {
@@ -397,6 +427,11 @@ public final class ProxyCore implements InboundHandler {
         if (top == null || !isOurVia(top)) {
             stats.droppedResponses.increment();
             LOG.debug("dropped a {} response whose top Via is not ours", r.getStatusCode());
+            return;
+        }
+        String branch = top.getBranch();
+        if (branch != null && branch.endsWith(OWN_STATELESS)) {
+            stats.ownStatelessAnswers.increment(); // the answer to a keep-alive ping of ours: nothing to forward
             return;
         }
         r.removeFirst(ViaHeader.NAME);

@@ -24,6 +24,8 @@ public final class ProxyStats {
     final LongAdder cancelsReceived = new LongAdder();
     final LongAdder cancelsSent = new LongAdder();
     final LongAdder localTimeouts = new LongAdder();
+    final LongAdder ownStatelessSent = new LongAdder();
+    final LongAdder ownStatelessAnswers = new LongAdder();
 
     /** Messages handed up by the transports. */
     public long received() {
@@ -90,6 +92,16 @@ public final class ProxyStats {
         return localTimeouts.sum();
     }
 
+    /** Requests of the proxy's own sent without a transaction (NAT keep-alive pings). */
+    public long ownStatelessSent() {
+        return ownStatelessSent.sum();
+    }
+
+    /** Responses to those requests (absorbed). */
+    public long ownStatelessAnswers() {
+        return ownStatelessAnswers.sum();
+    }
+
     /** All counters by name, in a stable order (for {@code stats.get}). */
     public Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -110,6 +122,8 @@ public final class ProxyStats {
         m.put("cancels_received", cancelsReceived());
         m.put("cancels_sent", cancelsSent());
         m.put("local_timeouts", localTimeouts());
+        m.put("own_stateless_sent", ownStatelessSent());
+        m.put("own_stateless_answers", ownStatelessAnswers());
         return m;
     }
 }

@@ -269,7 +269,7 @@ final class ProxyTransaction {
         if (replyRoute == null) {
             return null;
         }
-        ReplyContext rc = new ReplyContext(resp.response(), b.index, vars);
+        ReplyContext rc = new ReplyContext(resp.response(), b.index, vars, resp.receivedFrom());
         try {
             replyRoute.handle(rc);
         } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.siprelay.core.route;
 
+import java.net.InetSocketAddress;
 import java.util.Map;
 import javax.sip.message.Response;
 
@@ -9,12 +10,24 @@ public final class ReplyContext {
     private final Response response;
     private final int branch;
     private final Map<TxKey<?>, Object> vars;
+    private final InetSocketAddress source;
     private boolean dropped;
 
     public ReplyContext(Response response, int branch, Map<TxKey<?>, Object> vars) {
+        this(response, branch, vars, null);
+    }
+
+    /** @param source where the response came from ({@code $si:$sp} in an onreply_route), or null if unknown */
+    public ReplyContext(Response response, int branch, Map<TxKey<?>, Object> vars, InetSocketAddress source) {
         this.response = response;
         this.branch = branch;
         this.vars = vars;
+        this.source = source;
+    }
+
+    /** The address the response came from ({@code $si}, {@code $sp}), or null for a response made locally. */
+    public InetSocketAddress source() {
+        return source;
     }
 
     /** The response; edits are forwarded. */

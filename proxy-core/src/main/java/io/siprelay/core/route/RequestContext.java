@@ -396,6 +396,27 @@ public abstract class RequestContext {
         return source.remote().getPort();
     }
 
+    /**
+     * Kamailio's {@code force_rport()}: answers go back to the source port as if the top Via carried {@code rport}
+     * (RFC 3581), which a client behind NAT needs when it does not ask for it. Call it before anything replies.
+     */
+    public final void forceRport() {
+        if (message != null) {
+            message.forceRport();
+            return;
+        }
+        javax.sip.header.ViaHeader top = (javax.sip.header.ViaHeader) request().getHeader(
+                javax.sip.header.ViaHeader.NAME);
+        if (top != null && !SipMessage.hasParameter(top, "rport")) {
+            try {
+                top.setRPort();
+            } catch (javax.sip.InvalidArgumentException e) {
+                return;
+            }
+            SipMessage.stampArrival(top, source.remote());
+        }
+    }
+
     /** {@code $pr}: the transport the request arrived on. */
     public final TransportType protocol() {
         return source.type();

@@ -2,13 +2,14 @@ package io.siprelay.examples.pbx;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.siprelay.auth.DigestAlgorithm;
 import io.siprelay.auth.DigestAuth;
 import io.siprelay.auth.db.AuthDatabase;
 import io.siprelay.auth.db.JdbcAddressStore;
 import io.siprelay.auth.db.JdbcSubscriberStore;
 import io.siprelay.core.SipProxy;
 import io.siprelay.core.blocks.FloodDetector;
+import io.siprelay.core.blocks.Nat;
+import io.siprelay.core.blocks.Scanners;
 import io.siprelay.core.clock.SipClock;
 import io.siprelay.core.clock.SystemClock;
 import io.siprelay.core.codec.SipCodec;
@@ -25,6 +26,7 @@ import io.siprelay.dispatcher.Dispatcher;
 import io.siprelay.dispatcher.JdbiDispatcherSource;
 import io.siprelay.examples.management.ManagementServer;
 import io.siprelay.permissions.Permissions;
+import io.siprelay.registrar.NatKeepalive;
 import io.siprelay.registrar.Registrar;
 import io.siprelay.registrar.store.LocationDatabase;
 import io.siprelay.registrar.store.WriteThroughLocationStore;
@@ -80,6 +82,7 @@ public final class Pbx implements AutoCloseable {
     private final boolean ownsClock;
     private final long startedMillis = System.currentTimeMillis();
     private volatile Dispatcher dispatcher;
+    private NatKeepalive keepalive;
     private volatile boolean draining;
     private volatile boolean closed;
     private ManagementServer management;
@@ -105,11 +108,8 @@ public final class Pbx implements AutoCloseable {
             this.subscribers = new JdbcSubscriberStore(authDb, Duration.ofSeconds(5), 10_000);
             this.addresses = new JdbcAddressStore(authDb);
             this.permissions = Permissions.load(addresses);
-            DigestAuth.Builder ab = DigestAuth.builder().subscribers(subscribers).clock(clock).secret(secret(config));
-            if (config.md5First) {
-                ab.algorithms(DigestAlgorithm.MD5, DigestAlgorithm.SHA_256);
-            }
-            this.auth = ab.build();
+            this.auth = DigestAuth.builder().subscribers(subscribers).clock(clock).secret(secret(config))
+                    .algorithms(config.digestAlgorithmList()).build();
             this.dispatcherDataSource = dataSource(url, config.dbUser, config.dbPassword);
             opened.add(dispatcherDataSource);
             JdbiDispatcherSource dsSource = JdbiDispatcherSource.create(dispatcherDataSource);
@@ -126,9 +126,13 @@ public final class Pbx implements AutoCloseable {
             for (String alias : config.aliases) {
                 myself.domain(alias);
             }
-            this.flood = FloodDetector.builder(clock).density(16).samplingTime(Duration.ofSeconds(2))
-                    .blockTime(Duration.ofMinutes(5)).build();
-            this.routes = new PbxRoutes(myself, domain, flood, registrar, auth, subscribers, permissions,
+            this.flood = FloodDetector.builder(clock).density(Math.max(1, config.floodDensity))
+                    .samplingTime(Duration.ofSeconds(config.floodWindow))
+                    .blockTime(Duration.ofSeconds(config.floodBlock)).build();
+            Scanners scanners = config.scannerUserAgents.isEmpty() ? null
+                    : Scanners.dropMatching(config.scannerUserAgents);
+            this.routes = new PbxRoutes(myself, domain, config.floodDensity > 0 ? flood : null, scanners,
+                    Nat.Test.of(config.natTests), registrar, auth, subscribers, permissions,
                     config.carrierGroup, PbxRoutes.Carrier.parse(config.carrier), () -> dispatcher,
                     config.dispatcherSet, Algorithm.of(config.dispatcherAlgorithm), () -> draining, counters);
 
@@ -163,6 +167,12 @@ public final class Pbx implements AutoCloseable {
                 }
             }
             dispatcher.start();
+            if (config.natPingInterval > 0) {
+                this.keepalive = NatKeepalive.builder().registrar(registrar).proxy(proxy)
+                        .interval(Duration.ofSeconds(config.natPingInterval))
+                        .maxPerSecond(config.natPingMaxPerSecond).from("sip:keepalive@" + domain).build().start();
+                opened.add(keepalive);
+            }
             if (b.management && config.mgmtAddress() != null) {
                 management = ManagementServer.start(this, config.mgmtAddress(), config.mgmtToken);
                 opened.add(management);
@@ -230,6 +240,11 @@ public final class Pbx implements AutoCloseable {
         return dispatcher;
     }
 
+    /** The NAT keep-alive pinger, or null when it is off. */
+    public NatKeepalive natKeepalive() {
+        return keepalive;
+    }
+
     public FloodDetector flood() {
         return flood;
     }
@@ -282,6 +297,9 @@ public final class Pbx implements AutoCloseable {
             LOG.warn("stopping with {} transactions still running", proxy.activeRelays());
         }
         List<AutoCloseable> all = new ArrayList<>();
+        if (keepalive != null) {
+            all.add(keepalive);
+        }
         all.add(dispatcher);
         all.add(proxy);
         if (management != null) {
@@ -338,6 +356,13 @@ public final class Pbx implements AutoCloseable {
         }
         b.append("  carriers   address group ").append(config.carrierGroup).append(" (").append(permissions.size())
                 .append(" entries)\n");
+        b.append("  auth       digest ").append(config.digestAlgorithms.toLowerCase(Locale.ROOT))
+                .append(", realm ").append(domain).append('\n');
+        b.append("  nat        ").append(config.natTests == 0 ? "off" : "nat_uac_test(" + config.natTests + ")")
+                .append(", keep-alive ").append(config.natPingInterval == 0 ? "off"
+                        : "every " + config.natPingInterval + " s").append('\n');
+        b.append("  flood      ").append(config.floodDensity == 0 ? "off" : config.floodDensity + " requests per "
+                + config.floodWindow + " s blocks a source for " + config.floodBlock + " s").append('\n');
         b.append("  users      ").append(subscribers.count()).append(" subscribers, ")
                 .append(registrar.locationService().dump(true).domains().get(0).domain().size())
                 .append(" registered AoRs\n");

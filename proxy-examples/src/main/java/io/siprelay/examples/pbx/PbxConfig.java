@@ -62,8 +62,36 @@ public final class PbxConfig {
 
     /** Digest nonce secret (the same on every instance of a cluster); null = random per start. */
     public String authSecret;
-    /** Offer MD5 before SHA-256 (clients that read only the first challenge and know only MD5). */
-    public boolean md5First;
+    /**
+     * Digest algorithms offered and accepted, in the order of the challenges: {@code md5} (the default, what every
+     * client understands), {@code sha-256,md5} or {@code md5,sha-256} (two challenges, which baresip 1.0 cannot
+     * handle), {@code sha-256}.
+     */
+    public String digestAlgorithms = "md5";
+
+    /**
+     * Flood detection (Kamailio's pike): a source sending more than this many requests per {@link #floodWindow} is
+     * blocked for {@link #floodBlock} seconds; 0 turns it off. The PBX itself and the carrier group are never blocked.
+     */
+    public int floodDensity = 16;
+    /** Pike's sampling time, seconds. */
+    public int floodWindow = 2;
+    /** How long a flooding source stays blocked, seconds. */
+    public int floodBlock = 300;
+    /**
+     * User-Agent fragments whose requests are dropped unanswered (case-insensitive); default the scanners of
+     * {@code Scanners.KNOWN}; an empty list turns the filter off.
+     */
+    public List<String> scannerUserAgents = new ArrayList<>(io.siprelay.core.blocks.Scanners.KNOWN);
+    /**
+     * NAT detection, Kamailio's {@code nat_uac_test} flags (default 19: private Contact, Via host or port not the
+     * source); 0 turns NAT handling off.
+     */
+    public int natTests = 19;
+    /** OPTIONS keep-alive pings to registered phones behind NAT every this many seconds; 0 = off. */
+    public int natPingInterval = 30;
+    /** At most this many keep-alive pings per second. */
+    public int natPingMaxPerSecond = 1000;
 
     /** Seconds to let transactions finish on shutdown. */
     public int shutdownGrace = 5;
@@ -121,6 +149,12 @@ public final class PbxConfig {
         return host;
     }
 
+    /** {@link #digestAlgorithms} parsed; throws IllegalArgumentException naming a bad entry. */
+    @JsonIgnore
+    public List<io.siprelay.auth.DigestAlgorithm> digestAlgorithmList() {
+        return io.siprelay.auth.DigestAlgorithm.parseList(digestAlgorithms);
+    }
+
     /** Management address, or null when it is off. */
     @JsonIgnore
     public InetSocketAddress mgmtAddress() {
@@ -167,6 +201,17 @@ public final class PbxConfig {
         if (probeInterval < 0 || probeTimeout < 1 || probingThreshold < 1 || inactiveThreshold < 1
                 || probingMode < 0 || probingMode > 3) {
             throw new IllegalArgumentException("probing: interval >= 0, timeout >= 1, thresholds >= 1, mode 0..3");
+        }
+        digestAlgorithmList();
+        if (floodDensity < 0 || floodWindow < 1 || floodBlock < 1) {
+            throw new IllegalArgumentException("flood detection: density >= 0 (0 = off), window >= 1 s, block >= 1 s");
+        }
+        if (scannerUserAgents == null || scannerUserAgents.stream().anyMatch(p -> p == null || p.isBlank())) {
+            throw new IllegalArgumentException("scanner User-Agent patterns must not be empty");
+        }
+        io.siprelay.core.blocks.Nat.Test.of(natTests);
+        if (natPingInterval < 0 || natPingMaxPerSecond < 1) {
+            throw new IllegalArgumentException("NAT keep-alive: interval >= 0 s (0 = off), max per second >= 1");
         }
         if (shutdownGrace < 0) {
             throw new IllegalArgumentException("shutdown grace must be >= 0");

@@ -88,8 +88,29 @@ public final class PbxMain implements Callable<Integer> {
     @Option(names = "--auth-secret", paramLabel = "SECRET", description = "nonce secret, the same on every instance (default: random per start)")
     String authSecret;
 
-    @Option(names = "--md5-first", description = "offer MD5 before SHA-256 (UAs that only read the first challenge)")
-    Boolean md5First;
+    @Option(names = "--digest-algorithms", paramLabel = "LIST", description = "digest algorithms offered, in order: md5 (default), sha-256,md5, md5,sha-256 or sha-256; two challenges break some clients (see README)")
+    String digestAlgorithms;
+
+    @Option(names = "--flood-density", paramLabel = "N", description = "pike: more than N requests per window from one source blocks it; 0 = off (default 16)")
+    Integer floodDensity;
+
+    @Option(names = "--flood-window", paramLabel = "SECONDS", description = "pike sampling time (default 2)")
+    Integer floodWindow;
+
+    @Option(names = "--flood-block", paramLabel = "SECONDS", description = "how long a flooding source is blocked (default 300)")
+    Integer floodBlock;
+
+    @Option(names = "--scanner-ua", paramLabel = "PATTERN", description = "User-Agent fragment to drop unanswered, repeatable, replaces the default scanner list; 'none' = no filter")
+    List<String> scannerUserAgents;
+
+    @Option(names = "--nat-tests", paramLabel = "FLAGS", description = "nat_uac_test flags for NAT detection (default 19); 0 = no NAT handling")
+    Integer natTests;
+
+    @Option(names = "--nat-ping-interval", paramLabel = "SECONDS", description = "OPTIONS keep-alive to registered phones behind NAT; 0 = off (default 30)")
+    Integer natPingInterval;
+
+    @Option(names = "--nat-ping-max", paramLabel = "N", description = "at most N keep-alive pings per second (default 1000)")
+    Integer natPingMaxPerSecond;
 
     @Option(names = "--shutdown-grace", paramLabel = "SECONDS", description = "time transactions get to finish on shutdown (default 5)")
     Integer shutdownGrace;
@@ -170,8 +191,30 @@ public final class PbxMain implements Callable<Integer> {
         if (authSecret != null) {
             c.authSecret = authSecret;
         }
-        if (md5First != null) {
-            c.md5First = md5First;
+        if (digestAlgorithms != null) {
+            c.digestAlgorithms = digestAlgorithms;
+        }
+        if (floodDensity != null) {
+            c.floodDensity = floodDensity;
+        }
+        if (floodWindow != null) {
+            c.floodWindow = floodWindow;
+        }
+        if (floodBlock != null) {
+            c.floodBlock = floodBlock;
+        }
+        if (scannerUserAgents != null) {
+            c.scannerUserAgents = scannerUserAgents.size() == 1 && scannerUserAgents.get(0).equalsIgnoreCase("none")
+                    ? new java.util.ArrayList<>() : scannerUserAgents;
+        }
+        if (natTests != null) {
+            c.natTests = natTests;
+        }
+        if (natPingInterval != null) {
+            c.natPingInterval = natPingInterval;
+        }
+        if (natPingMaxPerSecond != null) {
+            c.natPingMaxPerSecond = natPingMaxPerSecond;
         }
         if (shutdownGrace != null) {
             c.shutdownGrace = shutdownGrace;

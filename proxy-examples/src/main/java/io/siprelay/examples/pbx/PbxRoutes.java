@@ -5,7 +5,9 @@ import io.siprelay.auth.DigestAuth;
 import io.siprelay.auth.SubscriberStore;
 import io.siprelay.core.blocks.Dialogs;
 import io.siprelay.core.blocks.FloodDetector;
+import io.siprelay.core.blocks.Nat;
 import io.siprelay.core.blocks.Reqinit;
+import io.siprelay.core.blocks.Scanners;
 import io.siprelay.core.proxy.Myself;
 import io.siprelay.core.route.FailureContext;
 import io.siprelay.core.route.FailureRoute;
@@ -31,7 +33,9 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * request_route {
- *     route(REQINIT);                                  # flood, scanners, Max-Forwards, keep-alive, sanity
+ *     route(REQINIT);                                  # flood (not for carriers), scanners, Max-Forwards,
+ *                                                      # keep-alive, sanity
+ *     route(NATDETECT);                                # force_rport, nat_uac_test("19"), contact alias
  *     if (is_method("CANCEL")) { t_relay(); exit; }    # (matching CANCELs never get here: the core answers them)
  *     route(WITHINDLG);
  *     if (is_method("INVITE")) record_route();
@@ -52,6 +56,7 @@ import org.slf4j.LoggerFactory;
  *     if ($rU is one of our subscribers) { sl_send_reply("404", "User not Registered"); exit; }
  *     route(TOCARRIER);
  * }
+ * onreply_route[MANAGE_REPLY] { NATMANAGE: alias the Contact of a callee behind NAT }
  * route[TOCARRIER] {                                   # one carrier address, or a dispatcher set with failover
  *     if (!ds_select_dst(SET, ALG)) { sl_send_reply("503", "No carrier available"); exit; }
  *     t_on_failure("CARRIER_FAILED");
@@ -87,6 +92,10 @@ public final class PbxRoutes {
 
     /** route[REQINIT]: Kamailio's default block, with flood detection (pike + ipban). */
     public final Route reqinit;
+    /** route[NATDETECT], or null when NAT handling is off. */
+    public final Route natDetect;
+    /** onreply_route[MANAGE_REPLY] (NATMANAGE for replies), or null when NAT handling is off. */
+    private final io.siprelay.core.route.ReplyRoute natReplies;
     /** route[WITHINDLG]: loose_route + relay, stray ACK dropped, else 404 "Not here". */
     public final Route withinDialog;
     /** route[RELAY]: {@code t_relay()}. */
@@ -146,9 +155,13 @@ public final class PbxRoutes {
     /**
      * @param dispatcher    supplies the dispatcher (built after the proxy, because it probes through it); used only
      *                      when {@code dispatcherSet > 0}
+     * @param flood         flood detection, or null for none
+     * @param scanners      the scanner filter, or null for none
+     * @param natTests      NAT detection tests; empty: no NAT handling
      * @param draining      true while the PBX shuts down: new requests get 503 with Retry-After
      */
-    public PbxRoutes(Myself myself, String domain, FloodDetector flood, Registrar registrar, DigestAuth auth,
+    public PbxRoutes(Myself myself, String domain, FloodDetector flood, Scanners scanners,
+                     java.util.Set<Nat.Test> natTests, Registrar registrar, DigestAuth auth,
                      SubscriberStore subscribers, Permissions permissions, int carrierGroup, Carrier carrier,
                      Supplier<Dispatcher> dispatcher, int dispatcherSet, Algorithm algorithm,
                      BooleanSupplier draining, PbxCounters counters) {
@@ -166,7 +179,10 @@ public final class PbxRoutes {
         this.draining = draining;
         this.counters = counters;
 
-        this.reqinit = Reqinit.defaults(myself, flood);
+        this.reqinit = Reqinit.builder(myself).flood(flood).scanners(scanners)
+                .floodExempt(ctx -> permissions.allowSource(ctx, carrierGroup)).build();
+        this.natDetect = natTests.isEmpty() ? null : Nat.detect(natTests);
+        this.natReplies = natTests.isEmpty() ? null : Nat.manageReplies(myself);
         this.withinDialog = Dialogs.withinDialog();
         this.relay = Route.named("RELAY", RequestContext::relay);
         this.registrarBlock = Route.named("REGISTRAR", this::registrar);
@@ -182,10 +198,13 @@ public final class PbxRoutes {
     private Step requestRoute(RequestContext ctx) {
         counters.request(ctx.method());
         ctx.set(STARTED, System.nanoTime());
-        ctx.onReply(this::countReply); // the dispatcher chains its call-load hook in front of this one
+        ctx.onReply(this::manageReply); // the dispatcher chains its call-load hook in front of this one
         Step s = ctx.route(reqinit);
         if (s.isDone()) {
             return s;
+        }
+        if (natDetect != null) {
+            ctx.route(natDetect); // always goes on
         }
         if (draining.getAsBoolean() && !ctx.hasToTag() && !ctx.isMethod("ACK")) {
             counters.overloadRejected.increment();
@@ -299,7 +318,15 @@ public final class PbxRoutes {
 
     // ------------------------------------------------------------------------------------------ helpers
 
-    /** onreply_route: counts what comes back from downstream, and times final answers. */
+    /** onreply_route[MANAGE_REPLY]: NAT handling of the callee's answer, then the counters. */
+    private void manageReply(ReplyContext r) {
+        if (natReplies != null) {
+            natReplies.handle(r);
+        }
+        countReply(r);
+    }
+
+    /** Counts what comes back from downstream, and times final answers. */
     private void countReply(ReplyContext r) {
         Long started = r.get(STARTED);
         javax.sip.header.CSeqHeader cseq = (javax.sip.header.CSeqHeader) r.response()

@@ -38,11 +38,11 @@ final class PbxProcess implements AutoCloseable {
         this.mgmtPort = mgmtPort;
     }
 
-    /** PBX on udp:127.0.0.1:sipPort with management on 127.0.0.1:mgmtPort, MD5 first (SIPp), plus {@code extra}. */
+    /** PBX on udp:127.0.0.1:sipPort with management on 127.0.0.1:mgmtPort, plus {@code extra}. */
     static PbxProcess create(String name, Path dataDir, int sipPort, int mgmtPort, String... extra)
             throws IOException {
         List<String> a = new ArrayList<>(List.of("-l", "udp:127.0.0.1:" + sipPort, "--data-dir", dataDir.toString(),
-                "--mgmt", "127.0.0.1:" + mgmtPort, "--md5-first", "--shutdown-grace", "1"));
+                "--mgmt", "127.0.0.1:" + mgmtPort, "--shutdown-grace", "1"));
         a.addAll(List.of(extra));
         Path dir = Files.createDirectories(Path.of("target", "pbx-runs"));
         Path log = dir.resolve(name + "-" + System.currentTimeMillis() + ".log").toAbsolutePath();

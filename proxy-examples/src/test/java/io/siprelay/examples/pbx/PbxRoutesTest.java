@@ -452,4 +452,127 @@ class PbxRoutesTest {
         assertThat(alice.takeResponse()).hasStatus(200);
         assertThat(pbx.counters().shutdownRejected()).isEqualTo(1);
     }
+
+    // ------------------------------------------------------------------------------------------ issue #12
+
+    @Test
+    void defaultChallengeIsOneMd5ChallengeAndSha256IsOptIn() {
+        start();
+        Peer alice = peer("127.0.0.2");
+        alice.send(as(alice, "REGISTER", "sip:" + DOMAIN, "1001", "sip:1001@" + DOMAIN));
+        Response c = alice.takeResponse();
+        assertThat(c).hasStatus(401).hasHeaderCount("WWW-Authenticate", 1);
+        assertThat(c.getHeader("WWW-Authenticate").toString()).contains("algorithm=MD5", "qop=\"auth\"");
+    }
+
+    @Test
+    void sha256FirstWhenConfigured() {
+        start(c -> c.digestAlgorithms = "sha-256,md5");
+        Peer alice = peer("127.0.0.2");
+        alice.send(as(alice, "REGISTER", "sip:" + DOMAIN, "1001", "sip:1001@" + DOMAIN));
+        Response c = alice.takeResponse();
+        assertThat(c).hasStatus(401).hasHeaderCount("WWW-Authenticate", 2);
+        assertThat(c.getHeaders("WWW-Authenticate").next().toString()).contains("algorithm=SHA-256");
+        register(peer("127.0.0.3"), "1002", "secret1002"); // an MD5 client still registers
+    }
+
+    @Test
+    void monitoringToolsAreAnsweredAndScannersDropped() throws ParseException {
+        start();
+        Peer mon = peer("127.0.0.2");
+        for (String ua : List.of("sipsak 0.9.8.1", "SIPp", "baresip v1.0.0")) {
+            Request r = mon.request("OPTIONS", "sip:127.0.0.1");
+            r.setHeader(kit.codec().headerFactory().createHeader("User-Agent", ua));
+            mon.send(r);
+            assertThat(mon.takeResponse()).as(ua).hasStatus(200);
+        }
+        Request scan = mon.request("OPTIONS", "sip:100@127.0.0.1");
+        scan.setHeader(kit.codec().headerFactory().createHeader("User-Agent", "friendly-scanner"));
+        mon.send(scan);
+        assertThat(mon.inboxEmpty()).isTrue();
+    }
+
+    @Test
+    void floodDetectionBlocksStrangersButNeverTheCarrierGroup() {
+        start(c -> c.floodDensity = 5);
+        Peer carrier = peer(CARRIER_IN);
+        Peer stranger = peer("127.0.0.9");
+        int carrierAnswers = 0;
+        int strangerAnswers = 0;
+        for (int i = 0; i < 20; i++) {
+            carrier.send(carrier.request("OPTIONS", "sip:" + DOMAIN));
+            stranger.send(stranger.request("OPTIONS", "sip:" + DOMAIN));
+            while (!carrier.inboxEmpty()) {
+                carrier.take();
+                carrierAnswers++;
+            }
+            while (!stranger.inboxEmpty()) {
+                stranger.take();
+                strangerAnswers++;
+            }
+        }
+        assertThat(carrierAnswers).isEqualTo(20);
+        assertThat(strangerAnswers).isLessThan(20);
+        assertThat(pbx.flood().blockedSources()).containsExactly("127.0.0.9");
+    }
+
+    /**
+     * Issue #12, NAT: 1002's phone is behind NAT (Via and Contact 192.168.1.20:5060, packets from 127.0.0.3:5070, no
+     * rport). It registers through the 401 (answers reach its public port), a call from 1001 reaches it at that public
+     * address, 1001 gets its answer with an aliased Contact so the BYE finds it too, and keep-alive pings go to it.
+     */
+    @Test
+    void phoneBehindNatRegistersGetsCallsAndKeepalives() throws Exception {
+        start(c -> c.natPingInterval = 30);
+        Peer alice = peer("127.0.0.2");
+        Peer bob = kit.peer("127.0.0.3", 5070).target("127.0.0.1", 5060);
+        register(alice, "1001", "secret1001");
+
+        Request reg = as(bob, "REGISTER", "sip:" + DOMAIN, "1002", "sip:1002@" + DOMAIN);
+        natted(reg, "1002", "192.168.1.20", 5060);
+        bob.send(reg);
+        Response challenge = bob.takeResponse();
+        assertThat(challenge).hasStatus(401);
+        Request reg2 = withCredentials(reg, challenge, "1002", "secret1002");
+        natted(reg2, "1002", "192.168.1.20", 5060);
+        bob.send(reg2);
+        assertThat(bob.takeResponse()).hasStatus(200);
+        assertThat(pbx.registrar().contacts("1002@" + DOMAIN).get(0).received()).isEqualTo("sip:127.0.0.3:5070");
+
+        Request invite = authenticatedInvite(alice, "1001", "secret1001", "sip:1002@" + DOMAIN);
+        Request atBob = bob.takeRequest();
+        assertThat(atBob.getRequestURI().toString()).isEqualTo("sip:1002@192.168.1.20:5060");
+        Response ok = bob.response(atBob, 200);
+        ok.setHeader(kit.codec().headerFactory().createHeader("Contact", "<sip:1002@192.168.1.20:5060>"));
+        bob.send(ok);
+        Response okAtAlice = alice.takeResponse();
+        assertThat(okAtAlice).hasStatus(200);
+        alice.send(alice.ack(invite, okAtAlice));
+        assertThat(bob.takeRequest()).isRequest("ACK");
+        alice.send(alice.inDialog("BYE", invite, okAtAlice, 3));
+        Request bye = bob.takeRequest();
+        assertThat(bye).isRequest("BYE");
+        assertThat(bye.getRequestURI().toString()).isEqualTo("sip:1002@192.168.1.20:5060");
+        bob.reply(bye, 200);
+        assertThat(alice.takeResponse()).hasStatus(200);
+
+        kit.advance(java.time.Duration.ofSeconds(31));
+        List<String> atBobNow = bob.inbox().stream().filter(io.siprelay.core.codec.SipMessage::isRequest)
+                .map(io.siprelay.core.codec.SipMessage::method).toList();
+        assertThat(atBobNow).as("a keep-alive OPTIONS to the public address").contains("OPTIONS");
+        assertThat(pbx.natKeepalive().sent()).isGreaterThanOrEqualTo(1);
+        assertThat(alice.inbox().stream().filter(io.siprelay.core.codec.SipMessage::isRequest)).as("1001 is not NATed")
+                .isEmpty();
+    }
+
+    /** A REGISTER as a NATed phone sends it: Via and Contact with its private address, no rport. */
+    private void natted(Request r, String user, String host, int port) throws ParseException,
+            InvalidArgumentException {
+        ViaHeader via = (ViaHeader) r.getHeader(ViaHeader.NAME);
+        via.setHost(host);
+        via.setPort(port);
+        via.removeParameter("rport");
+        r.setHeader(kit.codec().headerFactory().createHeader("Contact", "<sip:" + user + "@" + host + ":" + port
+                + ">"));
+    }
 }
