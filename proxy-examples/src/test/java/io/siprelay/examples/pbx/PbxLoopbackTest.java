@@ -85,4 +85,29 @@ class PbxLoopbackTest {
         assertThat(c.jdbcUrl()).isEqualTo("jdbc:h2:file:" + dir.toAbsolutePath().normalize().resolve("siprelay")
                 + ";AUTO_SERVER=TRUE");
     }
+
+    /** Issue #12: a phone behind NAT (private Contact) gets OPTIONS keep-alives over real UDP, on schedule. */
+    @Test
+    void natKeepaliveReachesAPhoneBehindNatOverUdp() throws Exception {
+        PbxConfig c = config();
+        c.natPingInterval = 1;
+        try (Pbx pbx = Pbx.start(c); UdpClient phone = new UdpClient(sip(pbx))) {
+            pbx.subscribers().add("1001", "pbx.test", "secret1001");
+            String ok = phone.register("1001", "pbx.test", "secret1001", "192.168.1.20");
+            assertThat(UdpClient.status(ok)).as(ok).isEqualTo(200);
+            long start = System.nanoTime();
+            String ping = phone.receive();
+            assertThat(ping).startsWith("OPTIONS sip:1001@192.168.1.20:" + phone.port() + " SIP/2.0");
+            phone.answer200(ping);
+            String second = phone.receive();
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            assertThat(second).startsWith("OPTIONS ");
+            assertThat(seconds).as("one ping a second, not a burst").isBetween(0L, 4L);
+            long deadline = System.currentTimeMillis() + 5000;
+            while (pbx.proxy().stats().ownStatelessAnswers() < 1 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(pbx.proxy().stats().ownStatelessAnswers()).isEqualTo(1);
+        }
+    }
 }

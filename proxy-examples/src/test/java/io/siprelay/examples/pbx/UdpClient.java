@@ -16,6 +16,7 @@ public final class UdpClient implements AutoCloseable {
     private static final AtomicLong SEQ = new AtomicLong();
     private final DatagramSocket socket;
     private final InetSocketAddress proxy;
+    private String contactHost = "127.0.0.1";
 
     public UdpClient(InetSocketAddress proxy) throws IOException {
         this.socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -49,6 +50,26 @@ public final class UdpClient implements AutoCloseable {
         }
     }
 
+    /** The next message of any kind. */
+    public String receive() throws IOException {
+        byte[] buf = new byte[65535];
+        DatagramPacket p = new DatagramPacket(buf, buf.length);
+        socket.receive(p);
+        return new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
+    }
+
+    /** Sends a 200 OK to a request text received from the proxy, along its Via. */
+    public void answer200(String request) throws IOException {
+        StringBuilder b = new StringBuilder("SIP/2.0 200 OK\n");
+        for (String name : List.of("Via", "From", "To", "Call-ID", "CSeq")) {
+            for (String v : headers(request, name)) {
+                b.append(name).append(": ").append(v).append(name.equals("To") && !v.contains("tag=") ? ";tag=ok" : "")
+                        .append('\n');
+            }
+        }
+        send(b.append("Content-Length: 0\n\n").toString());
+    }
+
     public static int status(String response) {
         return Integer.parseInt(response.substring(8, 11));
     }
@@ -67,6 +88,12 @@ public final class UdpClient implements AutoCloseable {
 
     /** REGISTER {@code user@domain} with digest authentication; returns the final answer to the second REGISTER. */
     public String register(String user, String domain, String password) throws IOException {
+        return register(user, domain, password, "127.0.0.1");
+    }
+
+    /** As {@link #register(String, String, String)}, with this host in Contact (a private one: behind NAT). */
+    public String register(String user, String domain, String password, String contactHost) throws IOException {
+        this.contactHost = contactHost;
         String callId = "reg-" + SEQ.incrementAndGet() + "@test";
         String first = registerText(user, domain, callId, 1, null);
         send(first);
@@ -88,7 +115,7 @@ public final class UdpClient implements AutoCloseable {
                 + "To: <sip:" + user + "@" + domain + ">\n"
                 + "Call-ID: " + callId + "\n"
                 + "CSeq: " + cseq + " REGISTER\n"
-                + "Contact: <sip:" + user + "@127.0.0.1:" + port() + ">\n"
+                + "Contact: <sip:" + user + "@" + contactHost + ":" + port() + ">\n"
                 + "Expires: 3600\n"
                 + (auth != null ? "Authorization: " + auth + "\n" : "")
                 + "Content-Length: 0\n\n";
