@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * datagram each, no retransmission, no timer; answers are absorbed by the proxy
  * ({@code proxy.stats().ownStatelessAnswers()}).
  *
- * <p>Bounded work: a round lists the flagged bindings once per interval and spreads them evenly over the interval's
- * seconds; at most {@code maxPerSecond} pings go out per second and the rest of that second's share is counted as
- * skipped. Stream contacts (TCP, TLS) are not pinged: their connection is the client's to keep open (RFC 5626 CRLF).
+ * <p>Bounded work: a round lists the flagged bindings once per interval and pings them at once, at most
+ * {@code maxPerSecond} a second (a large round spreads over the following seconds); what a round could not send
+ * before the next one begins is counted as skipped. A new binding gets its first ping within one interval. Stream contacts (TCP, TLS) are not pinged: their connection is the client's to keep open (RFC 5626 CRLF).
  *
  * <pre>{@code
  * NatKeepalive ka = NatKeepalive.builder().registrar(registrar).proxy(proxy)
@@ -62,7 +62,7 @@ public final class NatKeepalive implements AutoCloseable {
     private final LongAdder rounds = new LongAdder();
 
     // the current round, touched only by the executor (one task at a time)
-    private List<Binding> round = List.of();
+    private final java.util.ArrayDeque<Binding> round = new java.util.ArrayDeque<>();
     private long tick;
 
     private volatile SipClock.Timer timer;
@@ -119,25 +119,21 @@ public final class NatKeepalive implements AutoCloseable {
         timer = clock.schedule(1000, this::onTick);
     }
 
-    /** One second's share of the round; a new round begins every {@code interval} seconds. */
+    /**
+     * Every second: a new round begins every {@code interval} seconds (what the last round could not send by then
+     * is counted as skipped), and up to {@code maxPerSecond} pings of the round go out.
+     */
     private void pingShare() {
-        long slot = tick % intervalSeconds;
-        if (slot == 0) {
-            round = flaggedBindings();
+        if (tick % intervalSeconds == 0) {
+            skipped.add(round.size());
+            round.clear();
+            round.addAll(flaggedBindings());
             rounds.increment();
         }
         tick++;
-        int n = round.size();
-        // slot s sends items [ceil(n*s/I), ceil(n*(s+1)/I)): the first item in the first second, all spread evenly
-        int first = (int) ((n * slot + intervalSeconds - 1) / intervalSeconds);
-        int to = (int) ((n * (slot + 1) + intervalSeconds - 1) / intervalSeconds);
         int budget = maxPerSecond;
-        for (int i = first; i < to; i++) {
-            if (budget == 0) {
-                skipped.add(to - i);
-                break;
-            }
-            if (ping(round.get(i))) {
+        while (budget > 0 && !round.isEmpty()) {
+            if (ping(round.poll())) {
                 budget--;
             }
         }
@@ -202,7 +198,7 @@ public final class NatKeepalive implements AutoCloseable {
         return sent.sum();
     }
 
-    /** Pings left out because a second's share was over {@code maxPerSecond}. */
+    /** Pings left out because a round could not send them all within its interval at {@code maxPerSecond}. */
     public long skipped() {
         return skipped.sum();
     }

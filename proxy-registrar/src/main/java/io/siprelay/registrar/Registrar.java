@@ -920,7 +920,7 @@ public final class Registrar implements AutoCloseable {
         private int minExpires = 60;
         private int maxExpires = 0;
         private int defaultExpires = 3600;
-        private MinExpiresMode minExpiresMode = MinExpiresMode.REJECT;
+        private MinExpiresMode minExpiresMode = MinExpiresMode.RAISE;
         private int maxContacts = 0;
         private TooManyContactsMode tooManyContactsMode = TooManyContactsMode.REJECT;
         private int retryAfter = 0;
@@ -965,7 +965,10 @@ public final class Registrar implements AutoCloseable {
             return this;
         }
 
-        /** 423 with Min-Expires (default, RFC 3261) or raising to the minimum (Kamailio's default). */
+        /**
+         * Raising to the minimum (the default, as Kamailio's: clients such as sipsak register for 15 s and do not
+         * retry after a 423) or 423 with Min-Expires (RFC 3261 §10.3 step 7 allows both).
+         */
         public Builder minExpiresMode(MinExpiresMode mode) {
             this.minExpiresMode = Objects.requireNonNull(mode);
             return this;

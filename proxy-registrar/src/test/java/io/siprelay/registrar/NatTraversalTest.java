@@ -192,7 +192,7 @@ class NatTraversalTest {
 
     @Test
     void keepaliveWorkIsBoundedPerSecond() throws Exception {
-        // 10 NATed phones, at most 2 pings per second, the whole round in one second (interval 1 s)
+        // 10 NATed phones, at most 3 pings per second, a round every 2 s: 3 + 3 sent, then the new round skips 4
         for (int i = 0; i < 10; i++) {
             Peer p = kit.peer("127.0.0.3", 6000 + i);
             Request reg = natted(p, "REGISTER", "sip:127.0.0.1", "u" + i, "192.168.1." + (30 + i) + ":5060");
@@ -202,10 +202,16 @@ class NatTraversalTest {
             assertThat(p.takeResponse().getStatusCode()).isEqualTo(200);
         }
         try (NatKeepalive ka = NatKeepalive.builder().registrar(registrar).proxy(proxy)
-                .interval(Duration.ofSeconds(1)).maxPerSecond(2).build().start()) {
+                .interval(Duration.ofSeconds(2)).maxPerSecond(3).build().start()) {
             kit.advance(Duration.ofSeconds(1));
-            assertThat(ka.sent()).isEqualTo(2);
-            assertThat(ka.skipped()).isEqualTo(8);
+            assertThat(ka.sent()).isEqualTo(3);
+            kit.advance(Duration.ofSeconds(1));
+            assertThat(ka.sent()).isEqualTo(6);
+            assertThat(ka.skipped()).isZero();
+            kit.advance(Duration.ofSeconds(1));
+            assertThat(ka.skipped()).isEqualTo(4);
+            assertThat(ka.sent()).isEqualTo(9);
+            assertThat(ka.rounds()).isEqualTo(2);
         }
     }
 

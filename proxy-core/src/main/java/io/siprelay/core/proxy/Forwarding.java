@@ -83,9 +83,11 @@ final class Forwarding {
     /**
      * The next hop (§16.6 steps 6-7): {@code destination} ($du) if given; else the top Route when it is a loose router;
      * else, when it is a strict router, the request is rewritten for it and goes to the new Request-URI; else the
-     * Request-URI.
+     * Request-URI. Route values naming this proxy at the top are removed first (§16.4): a UA with this proxy as its
+     * outbound proxy preloads one, and following it would send the request back here.
      */
     Hop resolve(Request req, String destination) throws HopException {
+        removeOwnTopRoutes(req);
         URI next;
         if (destination != null) {
             try {
@@ -204,6 +206,12 @@ final class Forwarding {
                 }
             }
         }
+        removeOwnTopRoutes(req);
+        return true;
+    }
+
+    /** §16.4: removes the top Route value when it is ours (both of a double Record-Route of ours). */
+    private void removeOwnTopRoutes(Request req) {
         for (int i = 0; i < 2; i++) { // at most two: a double Record-Route of ours
             RouteHeader top = (RouteHeader) req.getHeader(RouteHeader.NAME);
             if (top == null || !(top.getAddress().getURI() instanceof SipURI u) || !core.isMyself(u)) {
@@ -214,6 +222,5 @@ final class Forwarding {
                 break;
             }
         }
-        return true;
     }
 }

@@ -51,6 +51,29 @@ class DialogRoutingTest {
         assertThat(ack.getHeader(RouteHeader.NAME)).as("both of our Route entries removed").isNull();
     }
 
+    /**
+     * RFC 3261 §16.4, found with baresip (issue #12): a UA with this proxy as outbound proxy preloads
+     * {@code Route: <sip:proxy;lr>} on its INVITE. The proxy removes its own Route value before choosing the next
+     * hop; following it sent the INVITE back to the proxy itself, which challenged its own request with 407.
+     */
+    @Test
+    void preloadedRouteToThisProxyIsRemovedFromAnInitialRequest() throws Exception {
+        kit.proxy(b -> b.requestRoute(Route.seq(Dialogs.withinDialog(), ctx -> {
+            ctx.setRequestUri("sip:bob@127.0.0.3:5060");
+            return ctx.relay();
+        })));
+        Peer alice = kit.peer("127.0.0.2", 5060);
+        Peer bob = kit.peer("127.0.0.3", 5060);
+        Request invite = alice.request("INVITE", "sip:bob@127.0.0.1");
+        invite.addHeader(kit.codec().headerFactory().createRouteHeader(
+                kit.codec().addressFactory().createAddress("<sip:127.0.0.1:5060;lr>")));
+        alice.send(invite);
+        assertThat(alice.takeResponse().getStatusCode()).isEqualTo(100);
+        Request atBob = bob.takeRequest();
+        assertThat(atBob.getMethod()).isEqualTo("INVITE");
+        assertThat(atBob.getHeader(RouteHeader.NAME)).isNull();
+    }
+
     @Test
     void requestFromAStrictRouterIsRestoredFromTheLastRoute() throws Exception {
         kit.proxy(b -> b.requestRoute(Dialogs.withinDialog()));

@@ -248,7 +248,7 @@ public final class PbxRoutes {
         if (permissions.allowSource(ctx, carrierGroup)) {
             return ctx.route(fromCarrier);
         }
-        if (!myself.isFromMyself(ctx)) {
+        if (!isOurDomain(ctx)) {
             return ctx.reply(403, "Nope. Don't know who you are");
         }
         Step s = authenticate(ctx);
@@ -343,6 +343,15 @@ public final class PbxRoutes {
         }
         counters.authFailure(r);
         return auth.challenge(ctx, ctx.fromDomain());
+    }
+
+    /**
+     * {@code $fd == myself}: the From domain is the subscribers' domain (whatever port the From URI names, so
+     * {@code sip:1001@127.0.0.1} counts with the PBX on 127.0.0.1:5090), an alias, or an address of this proxy.
+     */
+    private boolean isOurDomain(RequestContext ctx) {
+        String fd = ctx.fromDomain();
+        return fd != null && (fd.equalsIgnoreCase(domain) || myself.isFromMyself(ctx));
     }
 
     /** Is the callee one of our subscribers (a local extension)? */

@@ -565,6 +565,33 @@ class PbxRoutesTest {
                 .isEmpty();
     }
 
+    /**
+     * Found with baresip (issue #12): the PBX on 127.0.0.1:5090 with the default domain 127.0.0.1; a phone's From is
+     * {@code sip:1001@127.0.0.1} (no port). It is our domain, not a stranger's (used to be 403 "Don't know who you
+     * are", because the From URI's implied port 5060 was not a listen port).
+     */
+    @Test
+    void fromDomainIsOursWhateverPortTheFromUriImplies() {
+        PbxConfig c = new PbxConfig();
+        c.listen = List.of("udp:127.0.0.1:5090");
+        c.dataDir = dir.toString();
+        c.mgmt = "off";
+        c.probeInterval = 0;
+        c.shutdownGrace = 0;
+        pbx = Pbx.builder(c).transports(List.of(kit.network().transport(TransportType.UDP, "127.0.0.1", 5090)))
+                .clock(kit.clock()).executor(new InlineExecutor()).codec(kit.codec()).management(false).start();
+        pbx.subscribers().add("1001", "127.0.0.1", "secret1001");
+        Peer alice = kit.peer("127.0.0.2", 5060).target("127.0.0.1", 5090);
+        Request invite = alice.request("INVITE", "sip:1002@127.0.0.1");
+        try {
+            invite.setHeader(kit.codec().headerFactory().createHeader("From", "<sip:1001@127.0.0.1>;tag=a1"));
+        } catch (ParseException e) {
+            throw new IllegalStateException(e);
+        }
+        alice.send(invite);
+        assertThat(alice.takeResponse()).hasStatus(407);
+    }
+
     /** A REGISTER as a NATed phone sends it: Via and Contact with its private address, no rport. */
     private void natted(Request r, String user, String host, int port) throws ParseException,
             InvalidArgumentException {
