@@ -254,7 +254,8 @@ public final class SipMessage {
         if (scan != null) {
             return scan.requestUri;
         }
-        return ((Request) message()).getRequestURI().toString();
+        javax.sip.address.URI uri = ((Request) message()).getRequestURI();
+        return uri == null ? null : uri.toString(); // null: a partial request from a failed parse
     }
 
     public long cseq() {

@@ -485,9 +485,25 @@ public final class ProxyCore implements InboundHandler {
             }
             customizer.accept(resp);
             stats.statelessReplies.increment(); // before the send: a peer may act on the reply at once
-            sendResponse(flow, resp);
+            InetSocketAddress dest = flow.type().isReliable() ? flow.remote()
+                    : ViaAddressing.responseAddress((ViaHeader) resp.getHeader(ViaHeader.NAME));
+            sendStatelessReply(flow, request, dest, codec.encode(resp), status);
+        } catch (UnknownHostException e) {
+            stats.sendErrors.increment();
+            LOG.debug("could not send a {} reply to {}: {}", status, flow, e.toString());
         } catch (java.text.ParseException | RuntimeException e) {
             LOG.warn("could not build a {} reply: {}", status, e.toString());
+        }
+    }
+
+    /** Sends a stateless reply and keeps it for retransmissions of the request (RFC 3261 §17.2.2). */
+    private void sendStatelessReply(Flow flow, SipMessage request, InetSocketAddress dest, byte[] bytes, int status) {
+        transactions.rememberStatelessReply(request, flow, dest, bytes, status); // before the send, as for stats
+        try {
+            flow.transport().send(dest, bytes);
+        } catch (IOException e) {
+            stats.sendErrors.increment();
+            LOG.debug("could not send a {} reply to {}: {}", status, flow, e.toString());
         }
     }
 
@@ -503,14 +519,8 @@ public final class ProxyCore implements InboundHandler {
     }
 
     private void sendRawResponse(Flow flow, SipMessage request, byte[] raw, int status) {
-        try {
-            InetSocketAddress dest = flow.type().isReliable() ? flow.remote()
-                    : rawResponseAddress(request, flow.remote());
-            flow.transport().send(dest, raw);
-        } catch (IOException e) {
-            stats.sendErrors.increment();
-            LOG.debug("could not send a {} reply to {}: {}", status, flow, e.toString());
-        }
+        InetSocketAddress dest = flow.type().isReliable() ? flow.remote() : rawResponseAddress(request, flow.remote());
+        sendStatelessReply(flow, request, dest, raw, status);
     }
 
     /**

@@ -5,6 +5,8 @@ import io.siprelay.core.codec.SipCodec;
 import io.siprelay.core.codec.SipMessage;
 import io.siprelay.core.concurrent.KeyedExecutor;
 import io.siprelay.core.transport.Flow;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -35,13 +37,27 @@ public final class TransactionLayer implements AutoCloseable {
 
     private final ConcurrentMap<String, ServerTx> servers = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, ClientTx> clients = new ConcurrentHashMap<>();
+    private final StatelessReplies statelessReplies;
     private volatile boolean closed;
 
+    /** Default slots for stateless replies kept for retransmissions: 64 Ki, at most a few tens of MB. */
+    public static final int DEFAULT_STATELESS_REPLY_SLOTS = 1 << 16;
+
     public TransactionLayer(SipCodec codec, SipClock clock, KeyedExecutor executor, TimerSettings timers) {
+        this(codec, clock, executor, timers, DEFAULT_STATELESS_REPLY_SLOTS);
+    }
+
+    /**
+     * @param statelessReplySlots how many stateless final replies are kept for retransmitted requests (a power of
+     *                            two; 64×T1 each at most, fewer under a load that fills the table sooner)
+     */
+    public TransactionLayer(SipCodec codec, SipClock clock, KeyedExecutor executor, TimerSettings timers,
+                            int statelessReplySlots) {
         this.codec = Objects.requireNonNull(codec, "codec");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.executor = Objects.requireNonNull(executor, "executor");
         this.timers = Objects.requireNonNull(timers, "timers");
+        this.statelessReplies = new StatelessReplies(statelessReplySlots);
     }
 
     public TimerSettings timerSettings() {
@@ -51,17 +67,50 @@ public final class TransactionLayer implements AutoCloseable {
     /**
      * Offers an inbound request to the existing server transactions. Returns true when it belonged to one and was
      * fully handled there: a retransmission (the last response is re-sent) or an ACK for a non-2xx final response.
-     * A CANCEL is not absorbed unless it is a retransmission of a CANCEL already answered.
+     * A CANCEL is not absorbed unless it is a retransmission of a CANCEL already answered. A retransmission of a
+     * request that was answered statelessly ({@link #rememberStatelessReply}) gets the same reply bytes again.
      */
     public boolean absorb(SipMessage request, Flow source) {
-        ServerTx tx = matchServer(request);
-        if (tx == null) {
+        boolean ack = Request.ACK.equals(request.method());
+        String key = serverKey(request, ack ? Request.INVITE : request.method());
+        if (key == null) {
             return false;
         }
-        if (Request.ACK.equals(request.method())) {
-            return tx.onAck();
+        ServerTx tx = matchServer(request, key, ack);
+        if (tx != null) {
+            return ack ? tx.onAck() : tx.onRetransmission();
         }
-        return tx.onRetransmission();
+        return !ack && resendStatelessReply(key, request.cseq());
+    }
+
+    /**
+     * Keeps a final reply sent statelessly over an unreliable transport so that a retransmission of the request is
+     * answered with the same bytes (same To tag, same nonce) for up to 64×T1. Reliable transports are not kept:
+     * their clients do not retransmit.
+     */
+    public void rememberStatelessReply(SipMessage request, Flow source, InetSocketAddress destination,
+                                       byte[] reply, int status) {
+        if (status < 200 || source.type().isReliable() || Request.ACK.equals(request.method())) {
+            return;
+        }
+        String key = serverKey(request, request.method());
+        if (key != null) {
+            statelessReplies.remember(new StatelessReplies.Reply(key, request.cseq(), reply, source.transport(), destination,
+                    clock.millis() + timers.timeoutMillis()));
+        }
+    }
+
+    private boolean resendStatelessReply(String key, long cseq) {
+        StatelessReplies.Reply r = statelessReplies.find(key, cseq, clock.millis());
+        if (r == null) {
+            return false;
+        }
+        try {
+            r.transport().send(r.destination(), r.bytes());
+        } catch (IOException e) {
+            LOG.debug("could not resend a stateless reply to {}: {}", r.destination(), e.toString());
+        }
+        return true;
     }
 
     /** Creates and registers a server transaction for a new request (never for ACK). */
@@ -202,13 +251,7 @@ public final class TransactionLayer implements AutoCloseable {
         }
     }
 
-    private ServerTx matchServer(SipMessage request) {
-        String method = request.method();
-        boolean ack = Request.ACK.equals(method);
-        String key = serverKey(request, ack ? Request.INVITE : method);
-        if (key == null) {
-            return null;
-        }
+    private ServerTx matchServer(SipMessage request, String key, boolean ack) {
         ServerTx tx = servers.get(key);
         if (tx == null) {
             return null;

@@ -465,6 +465,48 @@ class PbxRoutesTest {
         assertThat(c.getHeader("WWW-Authenticate").toString()).contains("algorithm=MD5", "qop=\"auth\"");
     }
 
+    /**
+     * RFC 3261 §17.2.2 for stateless replies (issue #18): a REGISTER retransmitted after its 401 went out gets the
+     * very same 401 (same nonce, same To tag), and a retransmitted authenticated REGISTER the very same 200, over
+     * T1, 2×T1, 4×T1 of virtual time; the route does not run again. A fresh 401 with a new nonce would fail a client
+     * that already answered the first one.
+     */
+    @Test
+    void retransmittedRegisterGetsTheIdenticalReplyAgain() {
+        start();
+        Peer alice = peer("127.0.0.2");
+        Request reg = as(alice, "REGISTER", "sip:" + DOMAIN, "1001", "sip:1001@" + DOMAIN);
+        alice.send(reg);
+        Response challenge = alice.takeResponse();
+        assertThat(challenge).hasStatus(401);
+        long routed = pbx.proxy().stats().requestsRouted();
+        for (long gap : new long[] {500, 1000, 2000}) {
+            kit.advance(java.time.Duration.ofMillis(gap));
+            alice.send(reg);
+            assertThat(new String(kit.codec().encode(alice.takeResponse())))
+                    .isEqualTo(new String(kit.codec().encode(challenge)));
+        }
+        Request authed = withCredentials(reg, challenge, "1001", "secret1001");
+        alice.send(authed);
+        Response ok = alice.takeResponse();
+        assertThat(ok).hasStatus(200).hasHeader("Contact");
+        for (long gap : new long[] {500, 1000, 2000}) {
+            kit.advance(java.time.Duration.ofMillis(gap));
+            alice.send(authed);
+            assertThat(new String(kit.codec().encode(alice.takeResponse())))
+                    .isEqualTo(new String(kit.codec().encode(ok)));
+        }
+        assertThat(pbx.proxy().stats().requestsRouted()).isEqualTo(routed + 1); // only the authenticated REGISTER
+        assertThat(alice.inboxEmpty()).isTrue();
+
+        // after 64×T1 the record is gone: a late copy is a new request again (and gets a fresh challenge)
+        kit.advance(java.time.Duration.ofSeconds(33));
+        alice.send(reg);
+        Response late = alice.takeResponse();
+        assertThat(late).hasStatus(401);
+        assertThat(pbx.proxy().stats().requestsRouted()).isEqualTo(routed + 2);
+    }
+
     @Test
     void sha256FirstWhenConfigured() {
         start(c -> c.digestAlgorithms = "sha-256,md5");
