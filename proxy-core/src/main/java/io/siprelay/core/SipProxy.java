@@ -52,7 +52,7 @@ public final class SipProxy implements AutoCloseable {
         this.ownsClock = b.clock == null;
         this.clock = ownsClock ? new SystemClock() : b.clock;
         this.ownsExecutor = b.executor == null;
-        this.executor = ownsExecutor ? new LaneExecutor(b.workers, b.queueCapacity) : b.executor;
+        this.executor = ownsExecutor ? new LaneExecutor(b.workers, b.queueCapacity, b.maxQueueDelay) : b.executor;
         this.codec = b.codec != null ? b.codec : SipCodec.create();
         this.transactions = new TransactionLayer(codec, clock, executor, b.timers);
         this.core = new ProxyCore(codec, clock, executor, transactions, b.requestRoute, listeners,
@@ -173,6 +173,7 @@ public final class SipProxy implements AutoCloseable {
         private TimerSettings timers = TimerSettings.defaults();
         private int workers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         private int queueCapacity = 4096;
+        private java.time.Duration maxQueueDelay = LaneExecutor.DEFAULT_MAX_QUEUE_DELAY;
         private int retryAfterSeconds = 5;
         private RelayTimers relayTimers = RelayTimers.defaults();
         private Myself myself = Myself.create();
@@ -215,6 +216,19 @@ public final class SipProxy implements AutoCloseable {
         public Builder workers(int workers, int queueCapacityPerWorker) {
             this.workers = workers;
             this.queueCapacity = queueCapacityPerWorker;
+            return this;
+        }
+
+        /**
+         * Overload control of the default executor: a new request that would wait longer than this in its lane is
+         * refused with 503 and Retry-After (default 200 ms, under T1 so clients do not retransmit; zero: only the
+         * queue length limits). See {@link LaneExecutor}.
+         */
+        public Builder maxQueueDelay(java.time.Duration delay) {
+            if (Objects.requireNonNull(delay, "delay").isNegative()) {
+                throw new IllegalArgumentException("maxQueueDelay must not be negative, got " + delay);
+            }
+            this.maxQueueDelay = delay;
             return this;
         }
 

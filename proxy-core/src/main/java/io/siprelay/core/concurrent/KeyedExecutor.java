@@ -22,6 +22,10 @@ public interface KeyedExecutor extends AutoCloseable {
     @Override
     void close();
 
-    /** How much a task may be refused under load. */
-    enum Admission { NEW_WORK, IN_PROGRESS }
+    /**
+     * How much a task may be refused under load: {@code NEW_WORK} first (a new request), then {@code CONTINUING}
+     * (a request that continues work already taken on: the answer to a challenge, a request within a dialog), and
+     * {@code IN_PROGRESS} (responses, ACK, CANCEL, timers) only when nothing else can be done.
+     */
+    enum Admission { NEW_WORK, CONTINUING, IN_PROGRESS }
 }

@@ -1,5 +1,6 @@
 package io.siprelay.core.concurrent;
 
+import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -7,15 +8,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A fixed set of worker lanes, each one thread with a bounded queue. A key always maps to the same lane, so its
- * tasks run in order. Routes may block (a database lookup): size the lanes for that. A lane whose queue is
- * {@code newWorkLimit} full refuses new work; in-progress work is refused only when the queue is completely full.
+ * tasks run in order. Routes may block (a database lookup): size the lanes for that.
+ *
+ * <p>Admission (overload control): a lane refuses new work when its queue is three quarters full, or when the queue
+ * would make a new task wait longer than {@code maxQueueDelay} (queue length × the lane's running average service
+ * time). A request that waits longer than SIP's T1 (500 ms) has been retransmitted by its client before it is
+ * served, so serving it doubles the work and the backlog grows until nothing is answered in time (congestion
+ * collapse); refusing it at once (the proxy answers 503 with Retry-After) keeps the queue short and the proxy serving
+ * at its capacity. Work that continues a registration or call already started may wait twice as long, and
+ * in-progress work (responses, ACK, CANCEL, timers) is refused only when the queue is completely full.
  */
 public final class LaneExecutor implements KeyedExecutor {
 
     private static final Logger LOG = LoggerFactory.getLogger(LaneExecutor.class);
 
+    /** Default bound on the queueing delay of a new request: well under T1, so clients rarely retransmit. */
+    public static final Duration DEFAULT_MAX_QUEUE_DELAY = Duration.ofMillis(200);
+
     private final Lane[] lanes;
     private final int newWorkLimit;
+    private final long maxQueueDelayNanos;
     private final AtomicLong rejected = new AtomicLong();
 
     /**
@@ -23,10 +35,24 @@ public final class LaneExecutor implements KeyedExecutor {
      * @param queueCapacity tasks waiting per lane at most
      */
     public LaneExecutor(int lanes, int queueCapacity) {
+        this(lanes, queueCapacity, DEFAULT_MAX_QUEUE_DELAY);
+    }
+
+    /**
+     * @param lanes         number of worker threads
+     * @param queueCapacity tasks waiting per lane at most
+     * @param maxQueueDelay new work is refused when the expected wait in its lane is longer (zero: no delay bound,
+     *                      only the queue length)
+     */
+    public LaneExecutor(int lanes, int queueCapacity, Duration maxQueueDelay) {
         if (lanes < 1 || queueCapacity < 2) {
             throw new IllegalArgumentException("need at least 1 lane and a queue of 2, got " + lanes + " and "
                     + queueCapacity);
         }
+        if (maxQueueDelay.isNegative()) {
+            throw new IllegalArgumentException("maxQueueDelay must not be negative, got " + maxQueueDelay);
+        }
+        this.maxQueueDelayNanos = maxQueueDelay.isZero() ? Long.MAX_VALUE : maxQueueDelay.toNanos();
         this.lanes = new Lane[lanes];
         this.newWorkLimit = Math.max(1, queueCapacity * 3 / 4);
         for (int i = 0; i < lanes; i++) {
@@ -40,9 +66,16 @@ public final class LaneExecutor implements KeyedExecutor {
         int h = key == null ? 0 : key.hashCode();
         h ^= h >>> 16;
         Lane lane = lanes[Math.floorMod(h, lanes.length)];
-        if (admission == Admission.NEW_WORK && lane.queue.size() >= newWorkLimit) {
-            rejected.incrementAndGet();
-            return false;
+        if (admission != Admission.IN_PROGRESS) {
+            int waiting = lane.queue.size();
+            long expectedDelay = waiting * lane.averageServiceNanos;
+            boolean refuse = admission == Admission.NEW_WORK
+                    ? waiting >= newWorkLimit || expectedDelay > maxQueueDelayNanos
+                    : expectedDelay / 2 > maxQueueDelayNanos; // continuing work: twice the delay, up to a full queue
+            if (refuse) {
+                rejected.incrementAndGet();
+                return false;
+            }
         }
         if (!lane.queue.offer(task)) {
             rejected.incrementAndGet();
@@ -65,6 +98,8 @@ public final class LaneExecutor implements KeyedExecutor {
 
     private static final class Lane extends Thread {
         final ArrayBlockingQueue<Runnable> queue;
+        /** Exponentially weighted (1/16) average time a task takes on this lane, wall clock. */
+        volatile long averageServiceNanos;
 
         Lane(String name, int capacity) {
             super(name);
@@ -81,12 +116,15 @@ public final class LaneExecutor implements KeyedExecutor {
                 } catch (InterruptedException e) {
                     return;
                 }
+                long start = System.nanoTime();
                 try {
                     task.run();
                 } catch (Throwable t) {
                     // a task must never kill its lane: every later message of these calls would be stuck
                     LOG.error("task failed on {}", getName(), t);
                 }
+                long avg = averageServiceNanos;
+                averageServiceNanos = avg + ((System.nanoTime() - start - avg) >> 4);
             }
         }
     }

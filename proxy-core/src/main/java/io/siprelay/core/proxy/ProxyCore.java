@@ -226,9 +226,10 @@ public final class ProxyCore implements InboundHandler {
     public void onMessage(Transport transport, InetSocketAddress source, byte[] message) {
         stats.received.increment();
         boolean response = MessageScan.isResponse(message);
+        long peek = MessageScan.peek(message);
         Admission admission = response || MessageScan.isAckOrCancel(message) ? Admission.IN_PROGRESS
-                : Admission.NEW_WORK;
-        String key = MessageScan.callId(message);
+                : MessageScan.continuesWork(peek) ? Admission.CONTINUING : Admission.NEW_WORK;
+        String key = MessageScan.callId(message, peek);
         Flow flow = new Flow(transport, source);
         if (!executor.execute(key != null ? key : source.toString(), admission, () -> process(flow, message))) {
             if (response) {
@@ -258,6 +259,11 @@ public final class ProxyCore implements InboundHandler {
             return;
         }
         m.stampArrival(flow.remote());
+        if (transactions.absorb(m, flow)) {
+            // a retransmission of a request already answered (or in a transaction) gets that answer, not a 503
+            stats.absorbed.increment();
+            return;
+        }
         rejectOverloaded(flow, m);
     }
 
