@@ -23,9 +23,11 @@ public interface KeyedExecutor extends AutoCloseable {
     void close();
 
     /**
-     * How much a task may be refused under load: {@code NEW_WORK} first (a new request), then {@code CONTINUING}
-     * (a request that continues work already taken on: the answer to a challenge, a request within a dialog), and
-     * {@code IN_PROGRESS} (responses, ACK, CANCEL, timers) only when nothing else can be done.
+     * How much a task may be refused under load: {@code NEW_WORK} first (a new request over UDP, refused once it
+     * would wait long enough for its client to retransmit), then {@code NEW_STREAM_WORK} (a new request over TCP or
+     * TLS, whose client does not retransmit, so waiting does not multiply the work: refused only by queue length),
+     * {@code CONTINUING} (a request that continues work already taken on: the answer to a challenge, a request
+     * within a dialog), and {@code IN_PROGRESS} (responses, ACK, CANCEL, timers) only when nothing else can be done.
      */
-    enum Admission { NEW_WORK, CONTINUING, IN_PROGRESS }
+    enum Admission { NEW_WORK, NEW_STREAM_WORK, CONTINUING, IN_PROGRESS }
 }

@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
  * A fixed set of worker lanes, each one thread with a bounded queue. A key always maps to the same lane, so its
  * tasks run in order. Routes may block (a database lookup): size the lanes for that.
  *
- * <p>Admission (overload control): a lane refuses new work when its queue is three quarters full, or when the queue
- * would make a new task wait longer than {@code maxQueueDelay} (queue length × the lane's running average service
+ * <p>Admission (overload control): a lane refuses new work when its queue is three quarters full, or, for work
+ * whose client retransmits (UDP), when the queue would make a new task wait longer than {@code maxQueueDelay} (queue length × the lane's running average service
  * time). A request that waits longer than SIP's T1 (500 ms) has been retransmitted by its client before it is
  * served, so serving it doubles the work and the backlog grows until nothing is answered in time (congestion
  * collapse); refusing it at once (the proxy answers 503 with Retry-After) keeps the queue short and the proxy serving
@@ -69,9 +69,11 @@ public final class LaneExecutor implements KeyedExecutor {
         if (admission != Admission.IN_PROGRESS) {
             int waiting = lane.queue.size();
             long expectedDelay = waiting * lane.averageServiceNanos;
-            boolean refuse = admission == Admission.NEW_WORK
-                    ? waiting >= newWorkLimit || expectedDelay > maxQueueDelayNanos
-                    : expectedDelay / 2 > maxQueueDelayNanos; // continuing work: twice the delay, up to a full queue
+            boolean refuse = switch (admission) {
+                case NEW_WORK -> waiting >= newWorkLimit || expectedDelay > maxQueueDelayNanos;
+                case NEW_STREAM_WORK -> waiting >= newWorkLimit;
+                default -> expectedDelay / 2 > maxQueueDelayNanos; // continuing: twice the delay, up to a full queue
+            };
             if (refuse) {
                 rejected.incrementAndGet();
                 return false;

@@ -228,7 +228,8 @@ public final class ProxyCore implements InboundHandler {
         boolean response = MessageScan.isResponse(message);
         long peek = MessageScan.peek(message);
         Admission admission = response || MessageScan.isAckOrCancel(message) ? Admission.IN_PROGRESS
-                : MessageScan.continuesWork(peek) ? Admission.CONTINUING : Admission.NEW_WORK;
+                : MessageScan.continuesWork(peek) ? Admission.CONTINUING
+                : transport.type().isReliable() ? Admission.NEW_STREAM_WORK : Admission.NEW_WORK;
         String key = MessageScan.callId(message, peek);
         Flow flow = new Flow(transport, source);
         if (!executor.execute(key != null ? key : source.toString(), admission, () -> process(flow, message))) {
