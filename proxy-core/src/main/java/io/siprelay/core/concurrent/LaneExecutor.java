@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
  * tasks run in order. Routes may block (a database lookup): size the lanes for that.
  *
  * <p>Admission (overload control): a lane refuses new work when its queue is three quarters full, or, for work
- * whose client retransmits (UDP), when the queue would make a new task wait longer than {@code maxQueueDelay} (queue length × the lane's running average service
- * time). A request that waits longer than SIP's T1 (500 ms) has been retransmitted by its client before it is
+ * whose client retransmits (UDP), when the oldest task in its queue has waited longer than {@code maxQueueDelay}
+ * (measured on the queued tasks' timestamps, so a GC pause, which stops the producers too, does not read as
+ * overload). A request that waits longer than SIP's T1 (500 ms) has been retransmitted by its client before it is
  * served, so serving it doubles the work and the backlog grows until nothing is answered in time (congestion
  * collapse); refusing it at once (the proxy answers 503 with Retry-After) keeps the queue short and the proxy serving
  * at its capacity. Work that continues a registration or call already started may wait twice as long, and
@@ -67,19 +68,17 @@ public final class LaneExecutor implements KeyedExecutor {
         h ^= h >>> 16;
         Lane lane = lanes[Math.floorMod(h, lanes.length)];
         if (admission != Admission.IN_PROGRESS) {
-            int waiting = lane.queue.size();
-            long expectedDelay = waiting * lane.averageServiceNanos;
             boolean refuse = switch (admission) {
-                case NEW_WORK -> waiting >= newWorkLimit || expectedDelay > maxQueueDelayNanos;
-                case NEW_STREAM_WORK -> waiting >= newWorkLimit;
-                default -> expectedDelay / 2 > maxQueueDelayNanos; // continuing: twice the delay, up to a full queue
+                case NEW_WORK -> lane.queue.size() >= newWorkLimit || lane.headWaitNanos() > maxQueueDelayNanos;
+                case NEW_STREAM_WORK -> lane.queue.size() >= newWorkLimit;
+                default -> lane.headWaitNanos() / 2 > maxQueueDelayNanos; // continuing: twice the wait
             };
             if (refuse) {
                 rejected.incrementAndGet();
                 return false;
             }
         }
-        if (!lane.queue.offer(task)) {
+        if (!lane.queue.offer(new Queued(task, System.nanoTime()))) {
             rejected.incrementAndGet();
             return false;
         }
@@ -98,10 +97,12 @@ public final class LaneExecutor implements KeyedExecutor {
         }
     }
 
+    /** A task and when it was queued: the age of the oldest one is the lane's queueing delay. */
+    private record Queued(Runnable task, long queuedAt) {
+    }
+
     private static final class Lane extends Thread {
-        final ArrayBlockingQueue<Runnable> queue;
-        /** Exponentially weighted (1/16) average time a task takes on this lane, wall clock. */
-        volatile long averageServiceNanos;
+        final ArrayBlockingQueue<Queued> queue;
 
         Lane(String name, int capacity) {
             super(name);
@@ -109,24 +110,30 @@ public final class LaneExecutor implements KeyedExecutor {
             queue = new ArrayBlockingQueue<>(capacity);
         }
 
+        /**
+         * How long the oldest waiting task has waited: a new task waits at least as long. Measured, not estimated,
+         * so a GC pause (which stops the producers too) does not read as overload.
+         */
+        long headWaitNanos() {
+            Queued head = queue.peek();
+            return head == null ? 0 : System.nanoTime() - head.queuedAt();
+        }
+
         @Override
         public void run() {
             while (!isInterrupted()) {
-                Runnable task;
+                Queued q;
                 try {
-                    task = queue.take();
+                    q = queue.take();
                 } catch (InterruptedException e) {
                     return;
                 }
-                long start = System.nanoTime();
                 try {
-                    task.run();
+                    q.task().run();
                 } catch (Throwable t) {
                     // a task must never kill its lane: every later message of these calls would be stuck
                     LOG.error("task failed on {}", getName(), t);
                 }
-                long avg = averageServiceNanos;
-                averageServiceNanos = avg + ((System.nanoTime() - start - avg) >> 4);
             }
         }
     }
