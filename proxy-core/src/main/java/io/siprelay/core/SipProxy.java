@@ -16,6 +16,7 @@ import io.siprelay.core.transaction.TransactionLayer;
 import io.siprelay.core.transport.Transport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -44,7 +45,7 @@ public final class SipProxy implements AutoCloseable {
     private final ProxyCore core;
     private final Myself myself;
     private final SipCodec codec;
-    private final java.time.Duration warmup;
+    private final Duration warmup;
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -62,22 +63,22 @@ public final class SipProxy implements AutoCloseable {
         // warm up by default in production, not in tests on a virtual clock or an inline executor
         boolean testShape = clock instanceof io.siprelay.core.clock.VirtualClock
                 || executor instanceof io.siprelay.core.concurrent.InlineExecutor;
-        this.warmup = b.warmup != null ? b.warmup : testShape ? java.time.Duration.ZERO : defaultWarmup();
+        this.warmup = b.warmup != null ? b.warmup : testShape ? Duration.ZERO : defaultWarmup();
     }
 
     /**
      * Longest warm-up before the listeners open (it ends sooner once the JIT has settled), unless on a virtual clock
      * or an inline executor: {@link Builder#warmup}. The system property {@code siprelay.warmup.ms} overrides it.
      */
-    public static final java.time.Duration DEFAULT_WARMUP = java.time.Duration.ofSeconds(3);
+    public static final Duration DEFAULT_WARMUP = Duration.ofSeconds(3);
 
-    private static java.time.Duration defaultWarmup() {
+    private static Duration defaultWarmup() {
         String ms = System.getProperty("siprelay.warmup.ms");
         if (ms == null || ms.isBlank()) {
             return DEFAULT_WARMUP;
         }
         try {
-            return java.time.Duration.ofMillis(Math.max(0, Long.parseLong(ms.trim())));
+            return Duration.ofMillis(Math.max(0, Long.parseLong(ms.trim())));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("siprelay.warmup.ms must be a number of milliseconds, got " + ms, e);
         }
@@ -197,8 +198,8 @@ public final class SipProxy implements AutoCloseable {
         private TimerSettings timers = TimerSettings.defaults();
         private int workers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         private int queueCapacity = 4096;
-        private java.time.Duration maxQueueDelay = LaneExecutor.DEFAULT_MAX_QUEUE_DELAY;
-        private java.time.Duration warmup;
+        private Duration maxQueueDelay = LaneExecutor.DEFAULT_MAX_QUEUE_DELAY;
+        private Duration warmup;
         private int retryAfterSeconds = 5;
         private RelayTimers relayTimers = RelayTimers.defaults();
         private Myself myself = Myself.create();
@@ -249,7 +250,7 @@ public final class SipProxy implements AutoCloseable {
          * refused with 503 and Retry-After (default 200 ms, under T1 so clients do not retransmit; zero: only the
          * queue length limits). See {@link LaneExecutor}.
          */
-        public Builder maxQueueDelay(java.time.Duration delay) {
+        public Builder maxQueueDelay(Duration delay) {
             if (Objects.requireNonNull(delay, "delay").isNegative()) {
                 throw new IllegalArgumentException("maxQueueDelay must not be negative, got " + delay);
             }
@@ -266,7 +267,7 @@ public final class SipProxy implements AutoCloseable {
          * 3 s default buys the first seconds of traffic a large part of the compiled code, not all of it. The application's route is not run. Default: {@link #DEFAULT_WARMUP}, none on a {@code VirtualClock} or an
          * {@code InlineExecutor} (tests); {@code Duration.ZERO} turns it off.
          */
-        public Builder warmup(java.time.Duration budget) {
+        public Builder warmup(Duration budget) {
             if (Objects.requireNonNull(budget, "budget").isNegative()) {
                 throw new IllegalArgumentException("warm-up must not be negative, got " + budget);
             }

@@ -131,7 +131,7 @@ final class Warmup {
                                 "WWW-Authenticate", "Digest realm=\"warm.up\", nonce=\"0123456789abcdef\", "
                                         + "qop=\"auth\", algorithm=MD5"));
                     }
-                    String contact = ctx.header("Contact");
+                    String contact = ctx.header("Contact"); // the header reads a registrar and digest auth do
                     ctx.header("Authorization");
                     ctx.header("Expires");
                     return ctx.reply(200, "OK", r -> addHeader(r, ctx.headerFactory(), "Contact",

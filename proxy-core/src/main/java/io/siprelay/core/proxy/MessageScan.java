@@ -20,12 +20,7 @@ final class MessageScan {
         return startsWith(m, "ACK ") || startsWith(m, "CANCEL ");
     }
 
-    /** The Call-ID value (full or compact header name), or null when there is none in the header section. */
-    static String callId(byte[] m) {
-        return callId(m, peek(m));
-    }
-
-    /** The Call-ID of a {@link #peek} result, or null. */
+    /** The Call-ID value (full or compact header name) of a {@link #peek} result, or null when there is none. */
     static String callId(byte[] m, long peek) {
         int s = (int) (peek >>> 40);
         int e = (int) (peek >>> 16) & 0xffffff;

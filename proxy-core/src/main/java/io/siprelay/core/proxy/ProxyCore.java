@@ -22,8 +22,6 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
-import javax.sip.header.FromHeader;
-import javax.sip.header.RetryAfterHeader;
 import javax.sip.header.ToHeader;
 import javax.sip.header.ViaHeader;
 import javax.sip.message.Request;
@@ -49,7 +47,6 @@ public final class ProxyCore implements InboundHandler {
     private final Route requestRoute;
     private final List<Listener> listeners;
     private final ProxyStats stats = new ProxyStats();
-    private final int retryAfterSeconds;
     private final RelayTimers relayTimers;
     private final Myself myself;
     private final int maxRelays;
@@ -63,6 +60,7 @@ public final class ProxyCore implements InboundHandler {
     private final java.util.concurrent.atomic.AtomicLong branchCounter = new java.util.concurrent.atomic.AtomicLong();
     /** Prefix of every To-tag of our stateless replies, so ACKs for them are recognised and absorbed. */
     private final String statelessTagPrefix;
+    private final StatelessReplier replier;
 
     public ProxyCore(SipCodec codec, io.siprelay.core.clock.SipClock clock, KeyedExecutor executor,
                      TransactionLayer transactions, Route requestRoute, List<Listener> listeners, int retryAfterSeconds,
@@ -76,10 +74,10 @@ public final class ProxyCore implements InboundHandler {
         this.transactions = transactions;
         this.requestRoute = requestRoute;
         this.listeners = List.copyOf(listeners);
-        this.retryAfterSeconds = retryAfterSeconds;
         byte[] r = new byte[4];
         new SecureRandom().nextBytes(r);
         this.statelessTagPrefix = "sr" + HexFormat.of().formatHex(r) + "-";
+        this.replier = new StatelessReplier(codec, transactions, stats, statelessTagPrefix, retryAfterSeconds);
         new SecureRandom().nextBytes(r);
         this.branchPrefix = "z9hG4bKsr" + HexFormat.of().formatHex(r) + "-";
     }
@@ -270,23 +268,7 @@ public final class ProxyCore implements InboundHandler {
 
     /** 503 with Retry-After: the proxy is at one of its limits (queues, relays in progress). */
     void rejectOverloaded(Flow flow, SipMessage m) {
-        if (!m.isRequest() || Request.ACK.equals(m.method())) {
-            return;
-        }
-        stats.overloadRejected.increment();
-        byte[] raw = m.replyBytes(503, "Service Unavailable", statelessTag(m),
-                "Retry-After: " + retryAfterSeconds + "\r\n");
-        if (raw != null) {
-            stats.statelessReplies.increment();
-            sendRawResponse(flow, m, raw, 503);
-            return;
-        }
-        try {
-            RetryAfterHeader ra = codec.headerFactory().createRetryAfterHeader(retryAfterSeconds);
-            statelessReply(flow, m, 503, "Service Unavailable", r -> r.setHeader(ra));
-        } catch (javax.sip.InvalidArgumentException e) {
-            throw new IllegalStateException(e);
-        }
+        replier.rejectOverloaded(flow, m);
     }
 
     int maxRelays() {
@@ -473,93 +455,15 @@ public final class ProxyCore implements InboundHandler {
 
     /** Builds and sends a stateless reply (RFC 3261 §8.2.6, §16.7 for where it goes). */
     void statelessReply(Flow flow, SipMessage request, int status, String reason, Consumer<Response> customizer) {
-        if (customizer == null) {
-            // a plain reply to a request no route parsed: cut from the received bytes, as Kamailio's sl does
-            byte[] raw = isPlainText(reason) ? request.replyBytes(status, reason, statelessTag(request), "") : null;
-            if (raw != null) {
-                stats.statelessReplies.increment();
-                sendRawResponse(flow, request, raw, status);
-                return;
-            }
-            customizer = r -> { };
-        }
-        try {
-            Response resp = codec.messageFactory().createResponse(status, request.request());
-            resp.setReasonPhrase(reason);
-            ToHeader to = (ToHeader) resp.getHeader(ToHeader.NAME);
-            if (status > 100 && to != null && (to.getTag() == null || to.getTag().isEmpty())) {
-                to.setTag(statelessTag(request));
-            }
-            customizer.accept(resp);
-            stats.statelessReplies.increment(); // before the send: a peer may act on the reply at once
-            InetSocketAddress dest = flow.type().isReliable() ? flow.remote()
-                    : ViaAddressing.responseAddress((ViaHeader) resp.getHeader(ViaHeader.NAME));
-            sendStatelessReply(flow, request, dest, codec.encode(resp), status);
-        } catch (UnknownHostException e) {
-            stats.sendErrors.increment();
-            LOG.debug("could not send a {} reply to {}: {}", status, flow, e.toString());
-        } catch (java.text.ParseException | RuntimeException e) {
-            LOG.warn("could not build a {} reply: {}", status, e.toString());
-        }
-    }
-
-    /** Sends a stateless reply and keeps it for retransmissions of the request (RFC 3261 §17.2.2). */
-    private void sendStatelessReply(Flow flow, SipMessage request, InetSocketAddress dest, byte[] bytes, int status) {
-        transactions.rememberStatelessReply(request, flow, dest, bytes, status); // before the send, as for stats
-        try {
-            flow.transport().send(dest, bytes);
-        } catch (IOException e) {
-            stats.sendErrors.increment();
-            LOG.debug("could not send a {} reply to {}: {}", status, flow, e.toString());
-        }
+        replier.reply(flow, request, status, reason, customizer);
     }
 
     void sendResponse(Flow flow, Response resp) {
-        try {
-            InetSocketAddress dest = flow.type().isReliable() ? flow.remote()
-                    : ViaAddressing.responseAddress((ViaHeader) resp.getHeader(ViaHeader.NAME));
-            flow.transport().send(dest, codec.encode(resp));
-        } catch (IOException e) {
-            stats.sendErrors.increment();
-            LOG.debug("could not send a {} reply to {}: {}", resp.getStatusCode(), flow, e.toString());
-        }
+        replier.send(flow, resp);
     }
 
-    private void sendRawResponse(Flow flow, SipMessage request, byte[] raw, int status) {
-        InetSocketAddress dest = flow.type().isReliable() ? flow.remote() : rawResponseAddress(request, flow.remote());
-        sendStatelessReply(flow, request, dest, raw, status);
-    }
-
-    /**
-     * RFC 3261 §18.2.2 with RFC 3581 for a request the proxy stamped on arrival: with rport (or a sent-by that is not
-     * the source address, i.e. received) the answer goes back to the source; else to the sent-by host and port.
-     */
-    private static InetSocketAddress rawResponseAddress(SipMessage request, InetSocketAddress source)
-            {
-        if (request.hasRport()) {
-            return source;
-        }
-        // received (or a sent-by equal to it) is always the source address here; the port is the sent-by's
-        int port = request.topViaPort() > 0 ? request.topViaPort() : 5060;
-        return new InetSocketAddress(source.getAddress(), port);
-    }
-
-    /** A reason phrase that can go into a status line as it is. */
-    private static boolean isPlainText(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** The same tag for every retransmission of one request, so the UA sees one consistent answer. */
     private String statelessTag(SipMessage request) {
-        long h = hash(request.callId(), request.fromTag(), Long.toString(request.cseq()),
-                request.topViaBranch());
-        return statelessTagPrefix + Long.toHexString(h);
+        return replier.tag(request);
     }
 
     Listener listenerFor(TransportType type) {

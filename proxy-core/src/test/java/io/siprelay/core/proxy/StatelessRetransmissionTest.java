@@ -36,6 +36,13 @@ class StatelessRetransmissionTest {
         }));
     }
 
+    /** An OPTIONS from a new UDP or TCP peer, sent once; returns it for retransmission. */
+    private Request sendOptions(Peer alice) {
+        Request options = alice.request("OPTIONS", "sip:bob@example.com");
+        alice.send(options);
+        return options;
+    }
+
     private static String bytes(SipTestKit kit, Response r) {
         return new String(kit.codec().encode(r));
     }
@@ -44,8 +51,7 @@ class StatelessRetransmissionTest {
     void retransmissionGetsTheSameBytesAndTheRouteRunsOnce() {
         proxy();
         Peer alice = kit.peer("127.0.0.2", 5062);
-        Request options = alice.request("OPTIONS", "sip:bob@example.com");
-        alice.send(options);
+        Request options = sendOptions(alice);
         Response first = alice.takeResponse();
         assertThat(first.getReasonPhrase()).isEqualTo("Not Found 1");
         for (int i = 0; i < 4; i++) {
@@ -60,8 +66,7 @@ class StatelessRetransmissionTest {
     void aNewTransactionIsRoutedAgainEvenWhenABrokenClientReusesTheBranch() throws Exception {
         proxy();
         Peer alice = kit.peer("127.0.0.2", 5062);
-        Request options = alice.request("OPTIONS", "sip:bob@example.com");
-        alice.send(options);
+        Request options = sendOptions(alice);
         alice.takeResponse();
         Request next = (Request) options.clone();
         ((CSeqHeader) next.getHeader(CSeqHeader.NAME)).setSeqNumber(
@@ -74,8 +79,7 @@ class StatelessRetransmissionTest {
     void theRecordEndsAfter64T1() {
         proxy();
         Peer alice = kit.peer("127.0.0.2", 5062);
-        Request options = alice.request("OPTIONS", "sip:bob@example.com");
-        alice.send(options);
+        Request options = sendOptions(alice);
         alice.takeResponse();
         kit.advance(Duration.ofMillis(31_900));
         alice.send(options);
@@ -89,8 +93,7 @@ class StatelessRetransmissionTest {
     void tcpRepliesAreNotKept() {
         proxy(); // the kit's proxy listens on TCP as well
         Peer alice = kit.peer(TransportType.TCP, "127.0.0.2", 5062);
-        Request options = alice.request("OPTIONS", "sip:bob@example.com");
-        alice.send(options);
+        Request options = sendOptions(alice);
         alice.takeResponse();
         alice.send(options);
         assertThat(alice.takeResponse().getReasonPhrase()).isEqualTo("Not Found 2");

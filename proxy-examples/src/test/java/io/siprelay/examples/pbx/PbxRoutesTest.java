@@ -120,9 +120,24 @@ class PbxRoutesTest {
         return n;
     }
 
+    /** A REGISTER of {@code user} without credentials. */
+    private Request registerOf(Peer peer, String user) {
+        return as(peer, "REGISTER", "sip:" + DOMAIN, user, "sip:" + user + "@" + DOMAIN);
+    }
+
+    /** Sends {@code request} again after each gap of virtual time; every answer must be {@code reply}, byte for byte. */
+    private void retransmitAndExpectTheSameReply(Peer peer, Request request, Response reply, long... gapsMillis) {
+        for (long gap : gapsMillis) {
+            kit.advance(java.time.Duration.ofMillis(gap));
+            peer.send(request);
+            assertThat(new String(kit.codec().encode(peer.takeResponse())))
+                    .isEqualTo(new String(kit.codec().encode(reply)));
+        }
+    }
+
     /** REGISTER with digest authentication; returns the 200. */
     private Response register(Peer peer, String user, String password) {
-        Request reg = as(peer, "REGISTER", "sip:" + DOMAIN, user, "sip:" + user + "@" + DOMAIN);
+        Request reg = registerOf(peer, user);
         peer.send(reg);
         Response challenge = peer.takeResponse();
         assertThat(challenge).hasStatus(401).hasHeader("WWW-Authenticate");
@@ -217,7 +232,7 @@ class PbxRoutesTest {
     void wrongPasswordIsChallengedAgain() {
         start();
         Peer alice = peer("127.0.0.2");
-        Request reg = as(alice, "REGISTER", "sip:" + DOMAIN, "1001", "sip:1001@" + DOMAIN);
+        Request reg = registerOf(alice, "1001");
         alice.send(reg);
         Response challenge = alice.takeResponse();
         alice.send(withCredentials(reg, challenge, "1001", "wrong"));
@@ -459,7 +474,7 @@ class PbxRoutesTest {
     void defaultChallengeIsOneMd5ChallengeAndSha256IsOptIn() {
         start();
         Peer alice = peer("127.0.0.2");
-        alice.send(as(alice, "REGISTER", "sip:" + DOMAIN, "1001", "sip:1001@" + DOMAIN));
+        alice.send(registerOf(alice, "1001"));
         Response c = alice.takeResponse();
         assertThat(c).hasStatus(401).hasHeaderCount("WWW-Authenticate", 1);
         assertThat(c.getHeader("WWW-Authenticate").toString()).contains("algorithm=MD5", "qop=\"auth\"");
@@ -475,27 +490,17 @@ class PbxRoutesTest {
     void retransmittedRegisterGetsTheIdenticalReplyAgain() {
         start();
         Peer alice = peer("127.0.0.2");
-        Request reg = as(alice, "REGISTER", "sip:" + DOMAIN, "1001", "sip:1001@" + DOMAIN);
+        Request reg = registerOf(alice, "1001");
         alice.send(reg);
         Response challenge = alice.takeResponse();
         assertThat(challenge).hasStatus(401);
         long routed = pbx.proxy().stats().requestsRouted();
-        for (long gap : new long[] {500, 1000, 2000}) {
-            kit.advance(java.time.Duration.ofMillis(gap));
-            alice.send(reg);
-            assertThat(new String(kit.codec().encode(alice.takeResponse())))
-                    .isEqualTo(new String(kit.codec().encode(challenge)));
-        }
+        retransmitAndExpectTheSameReply(alice, reg, challenge, 500, 1000, 2000);
         Request authed = withCredentials(reg, challenge, "1001", "secret1001");
         alice.send(authed);
         Response ok = alice.takeResponse();
         assertThat(ok).hasStatus(200).hasHeader("Contact");
-        for (long gap : new long[] {500, 1000, 2000}) {
-            kit.advance(java.time.Duration.ofMillis(gap));
-            alice.send(authed);
-            assertThat(new String(kit.codec().encode(alice.takeResponse())))
-                    .isEqualTo(new String(kit.codec().encode(ok)));
-        }
+        retransmitAndExpectTheSameReply(alice, authed, ok, 500, 1000, 2000);
         assertThat(pbx.proxy().stats().requestsRouted()).isEqualTo(routed + 1); // only the authenticated REGISTER
         assertThat(alice.inboxEmpty()).isTrue();
 
@@ -511,7 +516,7 @@ class PbxRoutesTest {
     void sha256FirstWhenConfigured() {
         start(c -> c.digestAlgorithms = "sha-256,md5");
         Peer alice = peer("127.0.0.2");
-        alice.send(as(alice, "REGISTER", "sip:" + DOMAIN, "1001", "sip:1001@" + DOMAIN));
+        alice.send(registerOf(alice, "1001"));
         Response c = alice.takeResponse();
         assertThat(c).hasStatus(401).hasHeaderCount("WWW-Authenticate", 2);
         assertThat(c.getHeaders("WWW-Authenticate").next().toString()).contains("algorithm=SHA-256");
