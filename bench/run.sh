@@ -21,6 +21,11 @@
 #                     150-250 ms with the JVM's default sizing; a small young generation that promotes at once
 #                     keeps pauses near 30-50 ms at 2000 calls/s
 #   --build           run 'mvn -q -B install -DskipTests -pl proxy-benchmarks -am' first (says so)
+#   --cold            no harness warm-up: the first ladder step hits a freshly started proxy at once (the app's own
+#                     start-up JIT warm-up still runs before its port opens, as it does in production)
+#   --no-jit-warmup   also switch the app's start-up warm-up off (BENCH_WARMUP_MS=0): a JVM exactly as cold as it gets
+#   --two-cores       proxy and SIPp both allowed CPUs 0,1 (as on a real box) instead of one pinned core each;
+#                     Kamailio keeps its 4 workers, the SipRelay app gets --lanes (default 2)
 #
 # It installs nothing.  The harness is ../shared/bench/run.sh beside the repository, or $SIPRELAY_BENCH_HARNESS.
 set -euo pipefail
@@ -30,7 +35,7 @@ root=$(cd "$here/.." && pwd)
 harness=${SIPRELAY_BENCH_HARNESS:-$root/../shared/bench/run.sh}
 jar=$root/proxy-benchmarks/target/bench-proxy.jar
 
-results="" only="" gc=serial heap=512m calls_heap=2g calls_young=192m jvm_extra="" lanes=2 build=0 have_warmup=0
+cold=0 two_cores=0 jit_warmup=1 results="" only="" gc=serial heap=512m calls_heap=2g calls_young=192m jvm_extra="" lanes=2 build=0 have_warmup=0
 pass=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -43,8 +48,11 @@ while [ $# -gt 0 ]; do
     --calls-heap) calls_heap=$2; shift 2 ;;
     --calls-young) calls_young=$2; shift 2 ;;
     --build) build=1; shift ;;
+    --cold) cold=1; shift ;;
+    --no-jit-warmup) jit_warmup=0; shift ;;
+    --two-cores) two_cores=1; shift ;;
     --warmup) have_warmup=1; pass+=("$1" "$2"); shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; echo; echo "harness options:";
+    -h|--help) sed -n '2,/^# It installs nothing/p' "$0" | sed 's/^# \{0,1\}//'; echo; echo "harness options:";
                [ -x "$harness" ] && "$harness" --help | sed -n '/^options:/,$p'; exit 0 ;;
     *) pass+=("$1"); shift ;;
   esac
@@ -97,7 +105,14 @@ fi
 
 # JIT warm-up: the harness default (5 s) is short for a JVM (a cold JVM on one core falls behind, SIPp
 # retransmits, the backlog snowballs); both targets get the same warm-up.
-[ $have_warmup = 1 ] || pass+=(--warmup 20)
+if [ $cold = 1 ]; then
+  [ $have_warmup = 1 ] && { echo "bench: --cold and --warmup exclude each other" >&2; exit 2; }
+  pass+=(--warmup 0)
+else
+  [ $have_warmup = 1 ] || pass+=(--warmup 20)
+fi
+[ $jit_warmup = 1 ] || export BENCH_WARMUP_MS=0
+[ $two_cores = 0 ] || pass+=(--proxy-cpus 0,1 --sipp-cpus 0,1)
 
 stamp=$(date +%Y%m%d-%H%M%S)
 results=${results:-$here/results/$stamp}
@@ -113,6 +128,8 @@ calls_cmd="java -Xms$calls_heap -Xmx$calls_heap -Xmn$calls_young -XX:MaxTenuring
   echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# harness: $harness"
   echo "# harness options: ${pass[*]:-}"
+  echo "# mode: $([ $cold = 1 ] && echo cold || echo warm)$([ $jit_warmup = 1 ] || echo ', no JIT warm-up')$([ $two_cores = 1 ] && echo ', two cores shared' || echo ', one pinned core each')"
+  echo "# cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
   echo "# SipRelay command: BENCH_LANES=$lanes $proxy_cmd"
   echo "# SipRelay command (calls): BENCH_LANES=$lanes $calls_cmd"
   [ "$only" = siprelay ] || echo "# kamailio: $(PATH=$PATH:/usr/sbin kamailio -v 2>/dev/null | head -1)"
