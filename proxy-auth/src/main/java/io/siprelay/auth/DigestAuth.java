@@ -1,13 +1,11 @@
 package io.siprelay.auth;
 
 import io.siprelay.core.clock.SipClock;
-import io.siprelay.core.codec.SipCodec;
 import io.siprelay.core.route.RequestContext;
 import io.siprelay.core.route.Route;
 import io.siprelay.core.route.Step;
 import io.siprelay.core.route.TxKey;
 import java.security.SecureRandom;
-import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -19,7 +17,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import javax.sip.header.Header;
-import javax.sip.header.HeaderFactory;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
 import org.slf4j.Logger;
@@ -70,7 +67,8 @@ public final class DigestAuth {
     private static final Logger LOG = LoggerFactory.getLogger(DigestAuth.class);
 
     /** The result of the last check of a request, kept on its context for {@link #challenge} and consume. */
-    private record LastCheck(AuthResult result, String headerName, String headerValue, String username) {
+    /** {@code headerIndex}: which of the request's {@code headerName} headers held the credentials, -1 for none. */
+    private record LastCheck(AuthResult result, String headerName, int headerIndex, String username) {
     }
 
     private static final TxKey<LastCheck> LAST = TxKey.of("siprelay.auth.last", LastCheck.class);
@@ -87,7 +85,6 @@ public final class DigestAuth {
     private final Nonces nonces;
     private final ReplayGuard replay;
     private final String opaque;
-    private final HeaderFactory headers;
 
     private DigestAuth(Builder b) {
         this.subscribers = Objects.requireNonNull(b.subscribers, "subscribers(...) is required");
@@ -106,7 +103,6 @@ public final class DigestAuth {
         this.nonces = new Nonces(secret);
         this.replay = new ReplayGuard(b.replayCacheSize, nonceExpiry.plusSeconds(30), clock);
         this.opaque = nonces.opaque();
-        this.headers = SipCodec.create().headerFactory();
     }
 
     public static Builder builder() {
@@ -164,20 +160,21 @@ public final class DigestAuth {
         LastCheck last;
         if (realm == null) {
             r = AuthResult.NO_CREDENTIALS;
-            last = new LastCheck(r, headerName, null, null);
+            last = new LastCheck(r, headerName, -1, null);
         } else {
             DigestCredentials cred = null;
-            String raw = null;
-            for (String v : ctx.headers(headerName)) {
-                Optional<DigestCredentials> c = DigestCredentials.parse(v);
+            int index = -1;
+            List<String> values = ctx.headers(headerName);
+            for (int i = 0; i < values.size(); i++) {
+                Optional<DigestCredentials> c = DigestCredentials.parse(values.get(i));
                 if (c.isPresent() && realm.equals(c.get().realm())) {
                     cred = c.get();
-                    raw = v;
+                    index = i;
                     break;
                 }
             }
             r = cred == null ? AuthResult.NO_CREDENTIALS : verify(ctx, realm, cred);
-            last = new LastCheck(r, headerName, raw, cred == null ? null : cred.username());
+            last = new LastCheck(r, headerName, index, cred == null ? null : cred.username());
         }
         ctx.set(LAST, last);
         if (LOG.isDebugEnabled() && !r.isOk()) {
@@ -301,15 +298,11 @@ public final class DigestAuth {
             return ctx.drop(); // an ACK is never answered (RFC 3261 §17.2.1), so it cannot be challenged
         }
         boolean stale = lastResult(ctx) == AuthResult.STALE_NONCE;
-        List<Header> hs = new ArrayList<>(algorithms.size());
+        List<String> lines = new ArrayList<>(algorithms.size());
         for (String value : challengeValues(ctx, realm, stale)) {
-            try {
-                hs.add(headers.createHeader(header, value));
-            } catch (ParseException e) {
-                throw new IllegalArgumentException("cannot build " + header + " for realm " + realm, e);
-            }
+            lines.add(header + ": " + value);
         }
-        return ctx.reply(status, reason, resp -> hs.forEach(resp::addHeader));
+        return ctx.reply(status, reason, lines); // header lines: the 401 is cut from the request's bytes, unparsed
     }
 
     /**
@@ -359,19 +352,15 @@ public final class DigestAuth {
      */
     public void consumeCredentials(RequestContext ctx) {
         LastCheck last = ctx.get(LAST);
-        if (isRegister(ctx) || last == null || !last.result().isOk() || last.headerValue() == null) {
+        if (isRegister(ctx) || last == null || !last.result().isOk() || last.headerIndex() < 0) {
             return;
         }
         Request req = ctx.request();
         List<Header> keep = new ArrayList<>();
-        boolean removed = false;
-        for (ListIterator<?> it = req.getHeaders(last.headerName()); it.hasNext(); ) {
+        int i = 0;
+        for (ListIterator<?> it = req.getHeaders(last.headerName()); it.hasNext(); i++) {
             Header h = (Header) it.next();
-            String s = h.toString();
-            String v = s.substring(s.indexOf(':') + 1).trim();
-            if (!removed && v.equals(last.headerValue())) {
-                removed = true;
-            } else {
+            if (i != last.headerIndex()) { // credential headers are one per line, read and parsed alike
                 keep.add((Header) h.clone());
             }
         }

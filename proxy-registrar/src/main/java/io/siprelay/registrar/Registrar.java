@@ -207,12 +207,11 @@ public final class Registrar implements AutoCloseable {
      * fails. A REGISTER without Contact is a query. The outcome is also left in {@link #SAVE_RESULT}.
      */
     public Step.Done save(RequestContext ctx) {
-        Request req = ctx.request();
         long now = clock.wallMillis();
         String aor;
         SaveRequest sr;
         try {
-            aor = aorOf(toUri(req));
+            aor = aorOf(toUri(ctx));
             sr = parse(ctx, aor, now);
         } catch (Reject r) {
             ctx.set(SAVE_RESULT, SaveResult.REJECTED);
@@ -232,25 +231,30 @@ public final class Registrar implements AutoCloseable {
         } catch (RuntimeException e) {
             ctx.set(SAVE_RESULT, SaveResult.REJECTED);
             org.slf4j.LoggerFactory.getLogger(Registrar.class).error("location store failed saving {}", aor, e);
-            return ctx.reply(500, "Server Internal Error", r -> addHeader(r, "P-Registrar-Error",
-                    "Error while accessing location database"));
+            return ctx.reply(500, "Server Internal Error",
+                    List.of("P-Registrar-Error: Error while accessing location database"));
         }
         ctx.set(SAVE_RESULT, outcome[0]);
-        boolean echoPath = sr.path != null && supportsPath(req);
-        return ctx.reply(200, "OK", r -> {
-            List<Binding> sorted = new ArrayList<>(after);
-            sorted.sort(LOOKUP_ORDER);
-            for (Binding b : sorted) {
-                addHeader(r, ContactHeader.NAME, contactValue(b, now));
+        boolean echoPath = sr.path != null && supportsPath(ctx);
+        // header lines rather than JAIN-SIP headers: the 200 is cut from the REGISTER's bytes, which stay unparsed
+        List<Binding> sorted = new ArrayList<>(after);
+        sorted.sort(LOOKUP_ORDER);
+        List<String> lines = new ArrayList<>(sorted.size() + 2);
+        for (Binding b : sorted) {
+            lines.add("Contact: " + contactValue(b, now));
+        }
+        if (echoPath) {
+            for (String hop : splitPath(sr.path)) {
+                lines.add("Path: " + hop);
             }
-            if (echoPath) {
-                for (String hop : splitPath(sr.path)) {
-                    addHeader(r, "Path", hop);
-                }
-            }
-            addDate(r, now);
-        });
+        }
+        lines.add("Date: " + HTTP_DATE.format(java.time.Instant.ofEpochMilli(now)));
+        return ctx.reply(200, "OK", lines);
     }
+
+    /** RFC 3261 §20.17 SIP-date (RFC 1123, two-digit day, always GMT). */
+    private static final java.time.format.DateTimeFormatter HTTP_DATE = java.time.format.DateTimeFormatter
+            .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
 
     private List<Binding> apply(SaveRequest sr, List<Binding> current, long now, SaveResult[] outcome) {
         if (sr.wildcard) {
@@ -351,17 +355,20 @@ public final class Registrar implements AutoCloseable {
     }
 
     private SaveRequest parse(RequestContext ctx, String aor, long now) {
-        Request req = ctx.request();
         String callId = ctx.callId();
         long cseq = ctx.cseq();
         if (callId == null || callId.length() > 255) {
             throw new Reject(400, "Bad Request", "Bad Call-ID");
         }
-        ExpiresHeader eh = (ExpiresHeader) req.getHeader(ExpiresHeader.NAME);
-        int headerExpires = eh == null ? -1 : eh.getExpires();
+        int headerExpires = expiresHeader(ctx.header("Expires"));
+        // each Contact parsed alone, not the whole REGISTER (ctx.headers reads the received bytes)
         List<ContactHeader> contacts = new ArrayList<>();
-        for (ListIterator<?> it = req.getHeaders(ContactHeader.NAME); it.hasNext(); ) {
-            contacts.add((ContactHeader) it.next());
+        for (String value : ctx.headers(ContactHeader.NAME)) {
+            try {
+                contacts.add((ContactHeader) headers.createHeader(ContactHeader.NAME, value));
+            } catch (ParseException | ClassCastException e) {
+                throw new Reject(400, "Bad Request", "Invalid Contact");
+            }
         }
         boolean wildcard = false;
         for (ContactHeader c : contacts) {
@@ -393,6 +400,25 @@ public final class Registrar implements AutoCloseable {
             specs.add(contactSpec(ctx, c, headerExpires));
         }
         return new SaveRequest(aor, callId, cseq, false, specs, path, ua, socket, methods);
+    }
+
+    /** The Expires header's delta-seconds (RFC 3261 §20.19), -1 when absent; 400 when it is not a number. */
+    private static int expiresHeader(String value) {
+        if (value == null) {
+            return -1;
+        }
+        if (value.isEmpty() || value.length() > 10) {
+            throw new Reject(400, "Bad Request", "Invalid Expires");
+        }
+        long v = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new Reject(400, "Bad Request", "Invalid Expires");
+            }
+            v = v * 10 + (c - '0');
+        }
+        return (int) Math.min(v, Integer.MAX_VALUE);
     }
 
     private ContactSpec contactSpec(RequestContext ctx, ContactHeader c, int headerExpires) {
@@ -509,9 +535,8 @@ public final class Registrar implements AutoCloseable {
         }
     }
 
-    private static boolean supportsPath(Request req) {
-        for (ListIterator<?> it = req.getHeaders("Supported"); it.hasNext(); ) {
-            String v = headerValue((Header) it.next());
+    private static boolean supportsPath(RequestContext ctx) {
+        for (String v : ctx.headers("Supported")) {
             for (String tag : v.split(",")) {
                 if (tag.trim().equalsIgnoreCase("path")) {
                     return true;
@@ -746,12 +771,16 @@ public final class Registrar implements AutoCloseable {
         return s.toLowerCase(Locale.ROOT);
     }
 
-    private static URI toUri(Request req) {
-        ToHeader to = (ToHeader) req.getHeader(ToHeader.NAME);
-        if (to == null || to.getAddress() == null) {
+    private URI toUri(RequestContext ctx) {
+        String to = ctx.toUri();
+        if (to == null) {
             throw new Reject(400, "Bad Request", "No To header");
         }
-        return to.getAddress().getURI();
+        try {
+            return addresses.createURI(to);
+        } catch (ParseException e) {
+            throw new Reject(400, "Bad Request", "Invalid To URI");
+        }
     }
 
     // ---------------------------------------------------------------- helpers
@@ -806,26 +835,6 @@ public final class Registrar implements AutoCloseable {
     private static String unquote(String s) {
         String t = s.trim();
         return t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"") ? t.substring(1, t.length() - 1) : t;
-    }
-
-    private static String headerValue(Header h) {
-        String s = h.toString();
-        int colon = s.indexOf(':');
-        return s.substring(colon + 1).trim();
-    }
-
-    private void addHeader(Response r, String name, String value) {
-        try {
-            r.addHeader(headers.createHeader(name, value));
-        } catch (ParseException e) {
-            org.slf4j.LoggerFactory.getLogger(Registrar.class).warn("cannot add {}: {}", name, value, e);
-        }
-    }
-
-    private void addDate(Response r, long now) {
-        Calendar cal = Calendar.getInstance(TimeZone.getTimeZone("GMT"), Locale.ROOT);
-        cal.setTimeInMillis(now);
-        r.setHeader(headers.createDateHeader(cal));
     }
 
     // ---------------------------------------------------------------- expiry timer
@@ -891,27 +900,19 @@ public final class Registrar implements AutoCloseable {
         }
 
         Step.Done send(RequestContext ctx) {
-            Consumer<Response> extra = r -> {
-                try {
-                    HeaderFactory hf = HEADERS;
-                    if (detail != null) {
-                        r.addHeader(hf.createHeader("P-Registrar-Error", detail));
-                    }
-                    if (minExpires > 0) {
-                        r.addHeader(hf.createHeader("Min-Expires", Integer.toString(minExpires)));
-                    }
-                    if (retryAfter > 0) {
-                        r.addHeader(hf.createHeader("Retry-After", Integer.toString(retryAfter)));
-                    }
-                } catch (ParseException e) {
-                    throw new IllegalStateException(e);
-                }
-            };
-            return ctx.reply(status, reason, extra);
+            List<String> lines = new ArrayList<>(3);
+            if (detail != null) {
+                lines.add("P-Registrar-Error: " + detail);
+            }
+            if (minExpires > 0) {
+                lines.add("Min-Expires: " + minExpires);
+            }
+            if (retryAfter > 0) {
+                lines.add("Retry-After: " + retryAfter);
+            }
+            return ctx.reply(status, reason, lines);
         }
     }
-
-    private static final HeaderFactory HEADERS = SipCodec.create().headerFactory();
 
     /** Settings of a {@link Registrar}; every value has Kamailio's name and, where sensible, its default. */
     public static final class Builder {

@@ -37,6 +37,7 @@ final class JainSipCodec implements SipCodec {
     private final SipLimits limits;
     private final SipValidator validator;
     private final boolean lazy;
+    private final java.util.concurrent.atomic.LongAdder deferredRequestParses;
     private final MessageFactoryImpl messageFactory = new MessageFactoryImpl();
     private final HeaderFactoryImpl headerFactory = new HeaderFactoryImpl();
     private final AddressFactoryImpl addressFactory = new AddressFactoryImpl();
@@ -54,6 +55,7 @@ final class JainSipCodec implements SipCodec {
         this.limits = limits;
         this.validator = new SipValidator(supportedOptionTags);
         this.lazy = lazy;
+        this.deferredRequestParses = new java.util.concurrent.atomic.LongAdder();
     }
 
     @Override
@@ -70,6 +72,17 @@ final class JainSipCodec implements SipCodec {
     /** The eager parse: RI parser and every validation, now. */
     SipMessage parseFull(byte[] data) throws SipParseException {
         return guarded(() -> doParse(data));
+    }
+
+    @Override
+    public long deferredRequestParses() {
+        return deferredRequestParses.sum();
+    }
+
+    void countDeferredParse(boolean request) {
+        if (request) {
+            deferredRequestParses.increment();
+        }
     }
 
     SipLimits limits() {

@@ -27,6 +27,14 @@ public interface SipCodec {
         return wire != null ? wire : encode(message.message());
     }
 
+    /**
+     * How many received requests this codec's fast scan accepted and something later parsed in full anyway (a route
+     * or the core asked for the JAIN-SIP request): the requests that did not take the cheap path.
+     */
+    default long deferredRequestParses() {
+        return 0;
+    }
+
     MessageFactory messageFactory();
 
     HeaderFactory headerFactory();

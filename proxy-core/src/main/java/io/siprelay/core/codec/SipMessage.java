@@ -112,6 +112,7 @@ public final class SipMessage {
         if (message == null) {
             Message m;
             try {
+                parser.countDeferredParse(request);
                 m = parser.parseFull(wire).message;
             } catch (SipParseException e) {
                 throw new Unparsable(e);
@@ -264,6 +265,23 @@ public final class SipMessage {
 
     public String cseqMethod() {
         return cseqMethod;
+    }
+
+    /**
+     * Values of header {@code name} (or its compact form) read from the received bytes, without the full parse: an
+     * empty list when absent; null when the message is parsed already (ask the JAIN-SIP message) or when the header
+     * is present and of a kind whose splitting only the parser knows. See {@link RawHeaders} for what is answered.
+     */
+    public synchronized java.util.List<String> rawHeaderValues(String name) {
+        if (message != null) {
+            return null;
+        }
+        int from = scan.start;
+        while (from < scan.headerEnd && wire[from] != '\n') {
+            from++;
+        }
+        java.util.List<String> v = RawHeaders.values(wire, from + 1, scan.headerEnd, name);
+        return v == RawHeaders.UNKNOWN ? null : v;
     }
 
     /** True when a reply can be built: Via, From, To, Call-ID and CSeq are all present. */

@@ -458,6 +458,12 @@ public final class ProxyCore implements InboundHandler {
         replier.reply(flow, request, status, reason, customizer);
     }
 
+    /** A stateless reply with extra header lines: cut from the bytes when it can be, else built with the customizer. */
+    void statelessReply(Flow flow, SipMessage request, int status, String reason, String headerLines,
+                        Consumer<Response> customizer) {
+        replier.reply(flow, request, status, reason, headerLines, customizer);
+    }
+
     void sendResponse(Flow flow, Response resp) {
         replier.send(flow, resp);
     }

@@ -39,6 +39,11 @@ final class RouteContext extends RequestContext {
         core.statelessReply(source(), message, status, reason, customizer == PLAIN_REPLY ? null : customizer);
     }
 
+    @Override
+    protected void doReplyWithHeaders(int status, String reason, String lines) {
+        core.statelessReply(source(), message, status, reason, lines, r -> addHeaderLines(r, lines));
+    }
+
     /** RFC 3261 §16.11 stateless forwarding: §16.6 steps without a transaction, a deterministic branch. */
     @Override
     protected void doForward() {

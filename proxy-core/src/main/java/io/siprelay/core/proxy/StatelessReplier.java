@@ -60,6 +60,21 @@ final class StatelessReplier {
         }
     }
 
+    /**
+     * A stateless reply with extra header lines ({@code "Name: value\r\n"} each, checked by the caller): cut from the
+     * received bytes while the request is not parsed, else built with JAIN-SIP through {@code customizer}.
+     */
+    void reply(Flow flow, SipMessage request, int status, String reason, String headerLines,
+               Consumer<Response> customizer) {
+        byte[] raw = isPlainText(reason) ? request.replyBytes(status, reason, tag(request), headerLines) : null;
+        if (raw != null) {
+            stats.statelessReplies.increment();
+            sendRawResponse(flow, request, raw, status);
+            return;
+        }
+        reply(flow, request, status, reason, customizer);
+    }
+
     /** Builds and sends a stateless reply (RFC 3261 §8.2.6, §16.7 for where it goes). */
     void reply(Flow flow, SipMessage request, int status, String reason, Consumer<Response> customizer) {
         if (customizer == null) {

@@ -49,6 +49,10 @@ public abstract class RequestContext {
     private Map<TxKey<?>, Object> vars;
     private Duration frTimer;
     private Duration frInvTimer;
+    // parsed alone from the received bytes while the request is not parsed in full
+    private URI lazyRequestUri;
+    private URI lazyFromUri;
+    private URI lazyToUri;
 
     protected RequestContext(Request request, Flow source) {
         this.request = Objects.requireNonNull(request, "request");
@@ -116,6 +120,77 @@ public abstract class RequestContext {
         beginFinish();
         doReply(status, reason, customizer);
         return finish(Step.Outcome.REPLIED);
+    }
+
+    /**
+     * Answers statelessly with extra header lines ({@code append_to_reply} then {@code sl_send_reply}), each one
+     * {@code "Name: value"}, e.g. {@code List.of("Retry-After: 30")}. Unlike a customizer this needs no JAIN-SIP
+     * objects, so the core may cut the reply from the received bytes without parsing the request.
+     *
+     * @throws IllegalArgumentException for a line that is not {@code token ":" value} or holds CR, LF or NUL (header
+     *                                  injection)
+     */
+    public final Step.Done reply(int status, String reason, List<String> headerLines) {
+        if (status < 100 || status > 699) {
+            throw new IllegalArgumentException("status code must be 100..699, got " + status);
+        }
+        Objects.requireNonNull(reason, "reason");
+        String lines = headerLines(headerLines);
+        beginFinish();
+        doReplyWithHeaders(status, reason, lines);
+        return finish(Step.Outcome.REPLIED);
+    }
+
+    /** The lines checked and joined, each ended by CRLF. */
+    private static String headerLines(List<String> headerLines) {
+        StringBuilder b = new StringBuilder(64 * headerLines.size());
+        for (String line : headerLines) {
+            int colon = line.indexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("a header line must be \"Name: value\", got: " + line);
+            }
+            for (int i = 0; i < line.length(); i++) {
+                char c = line.charAt(i);
+                if (c == '\r' || c == '\n' || c == 0) {
+                    throw new IllegalArgumentException("a header line must not hold CR, LF or NUL: " + line);
+                }
+                if (i < colon && !isTokenChar(c) && !(c == ' ' && line.substring(i, colon).isBlank())) {
+                    throw new IllegalArgumentException("not a header name: " + line.substring(0, colon));
+                }
+            }
+            b.append(line).append("\r\n");
+        }
+        return b.toString();
+    }
+
+    private static boolean isTokenChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-.!%*_+`'~".indexOf(c) >= 0;
+    }
+
+    /**
+     * Sends a reply with extra header lines ({@code "Name: value\r\n"} each, checked). By default through
+     * {@link #doReply} with the lines parsed into JAIN-SIP headers; the core's request context cuts it from the bytes.
+     */
+    protected void doReplyWithHeaders(int status, String reason, String lines) {
+        doReply(status, reason, r -> addHeaderLines(r, lines));
+    }
+
+    /** Adds {@code "Name: value\r\n"} lines to a JAIN-SIP message. */
+    protected final void addHeaderLines(javax.sip.message.Message m, String lines) {
+        int s = 0;
+        while (s < lines.length()) {
+            int e = lines.indexOf("\r\n", s);
+            String line = lines.substring(s, e);
+            int colon = line.indexOf(':');
+            String name = line.substring(0, colon).trim();
+            String value = line.substring(colon + 1).trim();
+            try {
+                m.addHeader(headerFactory().createHeader(name, value));
+            } catch (ParseException ex) {
+                throw new IllegalArgumentException("not a valid " + name + " header: " + value, ex);
+            }
+            s = e + 2;
+        }
     }
 
     /**
@@ -338,17 +413,40 @@ public abstract class RequestContext {
 
     /** {@code $ru}: the Request-URI. */
     public final String requestUri() {
+        if (unparsed()) {
+            return message.requestUri();
+        }
         return request().getRequestURI().toString();
     }
 
     /** {@code $rU}: user part of the Request-URI, or null. */
     public final String requestUser() {
-        return user(request().getRequestURI());
+        return user(requestUriObject());
     }
 
     /** {@code $rd}: host part of the Request-URI, or null for a non-SIP URI. */
     public final String requestDomain() {
-        return host(request().getRequestURI());
+        return host(requestUriObject());
+    }
+
+    /** The Request-URI object: while the request is not parsed, only the URI is (once), not the whole message. */
+    private URI requestUriObject() {
+        if (unparsed()) {
+            if (lazyRequestUri == null) {
+                try {
+                    lazyRequestUri = addressFactory().createURI(message.requestUri());
+                } catch (ParseException e) {
+                    return request().getRequestURI(); // the full parse says what is wrong
+                }
+            }
+            return lazyRequestUri;
+        }
+        return request().getRequestURI();
+    }
+
+    /** True while the request has not been parsed: getters then read the received bytes. */
+    private boolean unparsed() {
+        return request == null && !message.isParsed();
     }
 
     /** {@code $fu}: the From URI. */
@@ -433,6 +531,12 @@ public abstract class RequestContext {
 
     /** {@code $ua}: the User-Agent, or null. */
     public final String userAgent() {
+        if (unparsed()) {
+            List<String> raw = message.rawHeaderValues(UserAgentHeader.NAME);
+            if (raw != null) {
+                return raw.isEmpty() ? null : raw.get(0);
+            }
+        }
         UserAgentHeader h = (UserAgentHeader) request().getHeader(UserAgentHeader.NAME);
         if (h == null) {
             return null;
@@ -460,12 +564,20 @@ public abstract class RequestContext {
 
     /** Value of the first header with this name (compact forms accepted), or null. */
     public final String header(String name) {
+        List<String> raw = rawValues(name);
+        if (raw != null) {
+            return raw.isEmpty() ? null : raw.get(0);
+        }
         Header h = request().getHeader(name);
         return h == null ? null : headerValue(h);
     }
 
     /** Values of every header with this name, in order. */
     public final List<String> headers(String name) {
+        List<String> raw = rawValues(name);
+        if (raw != null) {
+            return raw;
+        }
         List<String> out = new ArrayList<>();
         ListIterator<?> it = request().getHeaders(name);
         while (it.hasNext()) {
@@ -475,6 +587,10 @@ public abstract class RequestContext {
     }
 
     public final boolean hasHeader(String name) {
+        List<String> raw = rawValues(name);
+        if (raw != null) {
+            return !raw.isEmpty();
+        }
         return request().getHeader(name) != null;
     }
 
@@ -562,13 +678,52 @@ public abstract class RequestContext {
         }
     }
 
+    /** Header values from the received bytes while unparsed (see {@code SipMessage.rawHeaderValues}), else null. */
+    private List<String> rawValues(String name) {
+        return unparsed() ? message.rawHeaderValues(name) : null;
+    }
+
     private URI addressUri(String headerName) {
+        if (unparsed()) {
+            URI u = lazyAddressUri(headerName);
+            if (u != null) {
+                return u;
+            }
+        }
         Header h = request().getHeader(headerName);
         if (h instanceof HeaderAddress ha) {
             Address a = ha.getAddress();
             return a == null ? null : a.getURI();
         }
         return null;
+    }
+
+    /** From or To parsed alone (once) from the received bytes; null when the full parse must answer. */
+    private URI lazyAddressUri(String headerName) {
+        boolean from = FromHeader.NAME.equals(headerName);
+        URI cached = from ? lazyFromUri : lazyToUri;
+        if (cached != null) {
+            return cached;
+        }
+        List<String> raw = message.rawHeaderValues(headerName);
+        if (raw == null || raw.size() != 1) {
+            return null;
+        }
+        try {
+            Header h = headerFactory().createHeader(headerName, raw.get(0));
+            if (!(h instanceof HeaderAddress ha) || ha.getAddress() == null) {
+                return null;
+            }
+            URI u = ha.getAddress().getURI();
+            if (from) {
+                lazyFromUri = u;
+            } else {
+                lazyToUri = u;
+            }
+            return u;
+        } catch (ParseException | RuntimeException e) {
+            return null; // malformed: the full parse answers with the 400 it deserves
+        }
     }
 
     private String uriOf(String headerName) {
