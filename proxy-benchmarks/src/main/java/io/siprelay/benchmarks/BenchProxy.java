@@ -48,7 +48,7 @@ import java.util.concurrent.TimeUnit;
  *
  * {@code BENCH_HOST}/{@code BENCH_PORT} give the UDP listener, {@code BENCH_REALM} the realm. Optional:
  * {@code BENCH_LANES} worker lanes (default 2: the harness pins the proxy to one core), {@code BENCH_QUEUE} queue per
- * lane (4096), {@code BENCH_WARMUP_MS} the start-up warm-up (default: {@code SipProxy.DEFAULT_WARMUP}), {@code BENCH_STATS_SECONDS} N: one {@code stats ...} line every N seconds (see {@link #startStats}) to
+ * lane (4096), {@code BENCH_WARMUP_MS} the start-up warm-up (default: {@code SipProxy.DEFAULT_WARMUP}), {@code BENCH_MAX_QUEUE_DELAY_MS} the overload bound (default: {@code LaneExecutor.DEFAULT_MAX_QUEUE_DELAY}), {@code BENCH_STATS_SECONDS} N: one {@code stats ...} line every N seconds (see {@link #startStats}) to
  * stdout or, with {@code BENCH_STATS_FILE}, appended to that file. Runs until SIGTERM; logs at WARN only. Run it with
  * {@code java -jar proxy-benchmarks/target/bench-proxy.jar}.
  */
@@ -85,6 +85,10 @@ public final class BenchProxy {
         String warmupMs = env("BENCH_WARMUP_MS", null);
         if (warmupMs != null) {
             builder.warmup(java.time.Duration.ofMillis(Long.parseLong(warmupMs)));
+        }
+        String maxQueueDelayMs = env("BENCH_MAX_QUEUE_DELAY_MS", null);
+        if (maxQueueDelayMs != null) {
+            builder.maxQueueDelay(java.time.Duration.ofMillis(Long.parseLong(maxQueueDelayMs)));
         }
         SipProxy proxy = builder
                 .clock(clock)
