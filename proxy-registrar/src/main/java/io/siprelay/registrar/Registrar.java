@@ -248,9 +248,25 @@ public final class Registrar implements AutoCloseable {
                 lines.add("Path: " + hop);
             }
         }
-        lines.add("Date: " + HTTP_DATE.format(java.time.Instant.ofEpochMilli(now)));
+        lines.add("Date: " + sipDate(now));
         return ctx.reply(200, "OK", lines);
     }
+
+    /** The Date of this second, formatted once a second rather than once a REGISTER. */
+    private String sipDate(long now) {
+        SipDate d = lastDate;
+        long second = Math.floorDiv(now, 1000);
+        if (d == null || d.second != second) {
+            d = new SipDate(second, HTTP_DATE.format(java.time.Instant.ofEpochSecond(second)));
+            lastDate = d;
+        }
+        return d.text;
+    }
+
+    private record SipDate(long second, String text) {
+    }
+
+    private volatile SipDate lastDate;
 
     /** RFC 3261 §20.17 SIP-date (RFC 1123, two-digit day, always GMT). */
     private static final java.time.format.DateTimeFormatter HTTP_DATE = java.time.format.DateTimeFormatter

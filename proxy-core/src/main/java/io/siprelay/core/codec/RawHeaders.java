@@ -54,20 +54,30 @@ final class RawHeaders {
     private RawHeaders() {
     }
 
+    /** Names routes ask for, canonical: they come from code, so the map stays small (and is bounded anyway). */
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> CANONICAL =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     /** The full lower-case name for a header name or its compact form. */
     static String canonical(String name) {
-        String lower = name.trim().toLowerCase(Locale.ROOT);
-        return COMPACT.getOrDefault(lower, lower);
+        String c = CANONICAL.get(name);
+        if (c == null) {
+            String lower = name.trim().toLowerCase(Locale.ROOT);
+            c = COMPACT.getOrDefault(lower, lower);
+            if (CANONICAL.size() < 1024) {
+                CANONICAL.put(name, c);
+            }
+        }
+        return c;
     }
 
     /**
-     * Values of header {@code name} in {@code d}'s header lines {@code [from, headerEnd)}: an empty list when absent,
-     * {@link #UNKNOWN} when present but of a kind only the parser can split.
+     * Where the header lines of {@code d} sit between {@code from} (the first octet after the start line) and
+     * {@code headerEnd}: three ints per line (name start, colon, line end without CRLF), read once per message.
      */
-    static List<String> values(byte[] d, int from, int headerEnd, String name) {
-        String want = canonical(name);
-        Kind kind = KINDS.get(want);
-        List<String> out = null;
+    static int[] index(byte[] d, int from, int headerEnd) {
+        int[] idx = new int[3 * 16];
+        int n = 0;
         int i = from;
         while (i < headerEnd) {
             int eol = i;
@@ -79,21 +89,44 @@ final class RawHeaders {
             while (colon < lineEnd && d[colon] != ':') {
                 colon++;
             }
-            if (colon < lineEnd && nameIs(d, i, colon, want)) {
-                if (kind == null) {
-                    return UNKNOWN;
+            if (colon < lineEnd) {
+                if (n + 3 > idx.length) {
+                    idx = java.util.Arrays.copyOf(idx, idx.length * 2);
                 }
-                if (out == null) {
-                    out = new ArrayList<>(2);
-                }
-                String value = new String(d, colon + 1, lineEnd - colon - 1, StandardCharsets.UTF_8).trim();
-                if (kind == Kind.SINGLE) {
-                    out.add(value);
-                } else {
-                    split(value, out);
-                }
+                idx[n++] = i;
+                idx[n++] = colon;
+                idx[n++] = lineEnd;
             }
             i = eol + 1;
+        }
+        return java.util.Arrays.copyOf(idx, n);
+    }
+
+    /**
+     * Values of header {@code name} in the lines of {@code index} over {@code d}: an empty list when absent,
+     * {@link #UNKNOWN} when present but of a kind only the parser can split.
+     */
+    static List<String> values(byte[] d, int[] index, String name) {
+        String want = canonical(name);
+        Kind kind = KINDS.get(want);
+        List<String> out = null;
+        for (int k = 0; k < index.length; k += 3) {
+            int colon = index[k + 1];
+            if (!nameIs(d, index[k], colon, want)) {
+                continue;
+            }
+            if (kind == null) {
+                return UNKNOWN;
+            }
+            if (out == null) {
+                out = new ArrayList<>(2);
+            }
+            String value = new String(d, colon + 1, index[k + 2] - colon - 1, StandardCharsets.UTF_8).trim();
+            if (kind == Kind.SINGLE) {
+                out.add(value);
+            } else {
+                split(value, out);
+            }
         }
         return out == null ? List.of() : out;
     }

@@ -45,6 +45,7 @@ public final class SipMessage {
     private final JainSipCodec parser;  // non-null while not parsed
     private byte[] wire;                // received bytes (lazy messages only); dropped once parsed
     private final KeyScan.Result scan;  // lazy messages only
+    private int[] headerIndex;          // header lines of a lazy message, made on the first raw header read
     private InetSocketAddress arrival;  // requests: stamped into the top Via (when parsed, if not yet)
     private boolean forcedRport;        // force_rport(): answer to the source port although the Via has no rport
     private InetSocketAddress receivedFrom; // where a received message came from (requests and responses)
@@ -276,11 +277,14 @@ public final class SipMessage {
         if (message != null) {
             return null;
         }
-        int from = scan.start;
-        while (from < scan.headerEnd && wire[from] != '\n') {
-            from++;
+        if (headerIndex == null) {
+            int from = scan.start;
+            while (from < scan.headerEnd && wire[from] != '\n') {
+                from++;
+            }
+            headerIndex = RawHeaders.index(wire, from + 1, scan.headerEnd);
         }
-        java.util.List<String> v = RawHeaders.values(wire, from + 1, scan.headerEnd, name);
+        java.util.List<String> v = RawHeaders.values(wire, headerIndex, name);
         return v == RawHeaders.UNKNOWN ? null : v;
     }
 
