@@ -24,6 +24,8 @@
 #   --cold            no harness warm-up: the first ladder step hits a freshly started proxy at once (the app's own
 #                     start-up JIT warm-up still runs before its port opens, as it does in production)
 #   --no-jit-warmup   also switch the app's start-up warm-up off (BENCH_WARMUP_MS=0): a JVM exactly as cold as it gets
+#   --jvm-defaults    run the SipRelay app as plain 'java -jar' (the JVM's own GC and heap sizing, as the example PBX
+#                     starts from README) instead of the tuned flags above; --gc, --heap, --calls-* are then ignored
 #   --two-cores       proxy and SIPp both allowed CPUs 0,1 (as on a real box) instead of one pinned core each;
 #                     Kamailio keeps its 4 workers, the SipRelay app gets --lanes (default 2)
 #
@@ -35,7 +37,7 @@ root=$(cd "$here/.." && pwd)
 harness=${SIPRELAY_BENCH_HARNESS:-$root/../shared/bench/run.sh}
 jar=$root/proxy-benchmarks/target/bench-proxy.jar
 
-cold=0 two_cores=0 jit_warmup=1 results="" only="" gc=serial heap=512m calls_heap=2g calls_young=192m jvm_extra="" lanes=2 build=0 have_warmup=0
+cold=0 two_cores=0 jvm_defaults=0 jit_warmup=1 results="" only="" gc=serial heap=512m calls_heap=2g calls_young=192m jvm_extra="" lanes=2 build=0 have_warmup=0
 pass=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
     --cold) cold=1; shift ;;
     --no-jit-warmup) jit_warmup=0; shift ;;
     --two-cores) two_cores=1; shift ;;
+    --jvm-defaults) jvm_defaults=1; shift ;;
     --warmup) have_warmup=1; pass+=("$1" "$2"); shift 2 ;;
     -h|--help) sed -n '2,/^# It installs nothing/p' "$0" | sed 's/^# \{0,1\}//'; echo; echo "harness options:";
                [ -x "$harness" ] && "$harness" --help | sed -n '/^options:/,$p'; exit 0 ;;
@@ -122,13 +125,17 @@ jvm_opts="$gcflag -Xss512k $jvm_extra"
 export BENCH_LANES=$lanes
 proxy_cmd="java -Xms$heap -Xmx$heap $jvm_opts -jar $jar"
 calls_cmd="java -Xms$calls_heap -Xmx$calls_heap -Xmn$calls_young -XX:MaxTenuringThreshold=1 $jvm_opts -jar $jar"
+if [ $jvm_defaults = 1 ]; then
+  proxy_cmd="java $jvm_extra -jar $jar"
+  calls_cmd=$proxy_cmd
+fi
 
 {
   echo "# started $(date -Is) on $(hostname), $(nproc) cpus"
   echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# harness: $harness"
   echo "# harness options: ${pass[*]:-}"
-  echo "# mode: $([ $cold = 1 ] && echo cold || echo warm)$([ $jit_warmup = 1 ] || echo ', no JIT warm-up')$([ $two_cores = 1 ] && echo ', two cores shared' || echo ', one pinned core each')"
+  echo "# mode: $([ $cold = 1 ] && echo cold || echo warm)$([ $jit_warmup = 1 ] || echo ', no JIT warm-up')$([ $two_cores = 1 ] && echo ', two cores shared' || echo ', one pinned core each')$([ $jvm_defaults = 1 ] && echo ', JVM defaults')"
   echo "# cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
   echo "# SipRelay command: BENCH_LANES=$lanes $proxy_cmd"
   echo "# SipRelay command (calls): BENCH_LANES=$lanes $calls_cmd"
