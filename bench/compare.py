@@ -122,18 +122,22 @@ def main():
     ap.add_argument("--meta")
     a = ap.parse_args()
     kam, sr = by_rep(load(a.kamailio)), by_rep(load(a.siprelay))
+    mode = "one pinned core"
     if a.meta:
         try:
             with open(a.meta) as f:
                 for line in f:
-                    if "load average" in line or line.startswith("# harness options") or "SipRelay command" in line:
+                    if line.startswith("# mode: "):
+                        mode = line[len("# mode: "):].strip()
+                    if ("load average" in line or line.startswith("# harness options") or "SipRelay command" in line
+                            or line.startswith("# mode: ") or line.startswith("# cpu: ")):
                         print(line.rstrip().lstrip("# "), end="  \n")
         except FileNotFoundError:
             pass
         print()
     scen = [s for s in SCENARIOS if s in kam or s in sr] + sorted((set(kam) | set(sr)) - set(SCENARIOS))
 
-    print("## SipRelay vs. Kamailio: max clean rate (one pinned core)\n")
+    print(f"## SipRelay vs. Kamailio: max clean rate ({mode})\n")
     print("| scenario | proxy | max clean rate/s | achieved/s | per proxy CPU-s | proxy CPU % | p50 / p95 / p99 ms "
           "| failed / retrans / udp drops | stopped at | ratio rate | ratio per CPU-s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
