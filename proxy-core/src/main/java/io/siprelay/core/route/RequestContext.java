@@ -164,7 +164,8 @@ public abstract class RequestContext {
     }
 
     private static boolean isTokenChar(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-.!%*_+`'~".indexOf(c) >= 0;
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || "-.!%*_+`'~".indexOf(c) >= 0;
     }
 
     /**
@@ -413,10 +414,7 @@ public abstract class RequestContext {
 
     /** {@code $ru}: the Request-URI. */
     public final String requestUri() {
-        if (unparsed()) {
-            return message.requestUri();
-        }
-        return request().getRequestURI().toString();
+        return requestUriObject().toString(); // unparsed: the URI alone, encoded as the full parse would
     }
 
     /** {@code $rU}: user part of the Request-URI, or null. */
@@ -576,7 +574,7 @@ public abstract class RequestContext {
     public final List<String> headers(String name) {
         List<String> raw = rawValues(name);
         if (raw != null) {
-            return raw;
+            return raw.isEmpty() ? new ArrayList<>() : raw; // a fresh, modifiable list either way
         }
         List<String> out = new ArrayList<>();
         ListIterator<?> it = request().getHeaders(name);
