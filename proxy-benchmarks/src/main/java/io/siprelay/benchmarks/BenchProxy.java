@@ -80,7 +80,12 @@ public final class BenchProxy {
             default -> throw new IllegalArgumentException("BENCH_SCENARIO must be options, register, calls or mixed: "
                     + scenario);
         };
-        TransportOptions udp = TransportOptions.builder().receiveBufferBytes(RECEIVE_BUFFER).build();
+        TransportOptions.Builder udpOptions = TransportOptions.builder().receiveBufferBytes(RECEIVE_BUFFER);
+        String readers = env("BENCH_UDP_READERS", null);
+        if (readers != null) {
+            udpOptions.udpReaders(Integer.parseInt(readers));
+        }
+        TransportOptions udp = udpOptions.build();
         SipProxy.Builder builder = SipProxy.builder();
         String warmupMs = env("BENCH_WARMUP_MS", null);
         if (warmupMs != null) {

@@ -2,7 +2,9 @@ package io.siprelay.core.concurrent;
 
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +20,9 @@ import org.slf4j.LoggerFactory;
  * collapse); refusing it at once (the proxy answers 503 with Retry-After) keeps the queue short and the proxy serving
  * at its capacity. Work that continues a registration or call already started may wait twice as long, and
  * in-progress work (responses, ACK, CANCEL, timers) is refused only when the queue is completely full.
+ *
+ * <p>A task submitted from a {@link DispatchThread} (a transport reader, the timer) while its lane is idle runs at once on that thread
+ * (no queue, no wake-up of the lane's thread); tasks for a busy lane are queued behind the running one.
  */
 public final class LaneExecutor implements KeyedExecutor {
 
@@ -25,6 +30,9 @@ public final class LaneExecutor implements KeyedExecutor {
 
     /** Default bound on the queueing delay of a new request: well under T1, so clients rarely retransmit. */
     public static final Duration DEFAULT_MAX_QUEUE_DELAY = Duration.ofMillis(200);
+
+    /** {@code -Dsiprelay.noInline=true} hands every task to the lane's thread, as before dispatch threads (A/B runs). */
+    static final boolean INLINE = !Boolean.getBoolean("siprelay.noInline");
 
     private final Lane[] lanes;
     private final int newWorkLimit;
@@ -67,6 +75,17 @@ public final class LaneExecutor implements KeyedExecutor {
         int h = key == null ? 0 : key.hashCode();
         h ^= h >>> 16;
         Lane lane = lanes[Math.floorMod(h, lanes.length)];
+        if (INLINE && Thread.currentThread() instanceof DispatchThread dispatcher && !dispatcher.runningTask
+                && lane.work.compareAndSet(0, 1)) {
+            // idle lane: nothing queued or running, so running it here keeps the key's order
+            dispatcher.runningTask = true;
+            try {
+                lane.runHeld(task);
+            } finally {
+                dispatcher.runningTask = false;
+            }
+            return true;
+        }
         if (admission != Admission.IN_PROGRESS) {
             boolean refuse = switch (admission) {
                 case NEW_WORK -> lane.pending.get() >= newWorkLimit || lane.headWaitNanos() > maxQueueDelayNanos;
@@ -78,9 +97,11 @@ public final class LaneExecutor implements KeyedExecutor {
                 return false;
             }
         }
+        lane.work.incrementAndGet(); // before the offer: an idle-looking lane must not run a later task inline first
         lane.pending.incrementAndGet(); // before the offer, so a spinning lane never misses a task it could take
         if (!lane.queue.offer(new Queued(task, System.nanoTime()))) {
             lane.pending.decrementAndGet();
+            lane.work.decrementAndGet();
             rejected.incrementAndGet();
             return false;
         }
@@ -115,7 +136,11 @@ public final class LaneExecutor implements KeyedExecutor {
     private static final class Lane extends Thread {
         final ArrayBlockingQueue<Queued> queue;
         /** Tasks offered and not yet taken, read without the queue's lock (admission, spinning). */
-        final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+        final AtomicInteger pending = new AtomicInteger();
+        /** Tasks accepted and not finished (queued or running, here or on a reader thread): 0 means idle. */
+        final AtomicInteger work = new AtomicInteger();
+        /** Held while one of the lane's tasks runs, on whichever thread. */
+        private final ReentrantLock running = new ReentrantLock();
 
         Lane(String name, int capacity) {
             super(name);
@@ -166,12 +191,24 @@ public final class LaneExecutor implements KeyedExecutor {
                     }
                 }
                 pending.decrementAndGet();
-                try {
-                    q.task().run();
-                } catch (Throwable t) {
-                    // a task must never kill its lane: every later message of these calls would be stuck
-                    LOG.error("task failed on {}", getName(), t);
-                }
+                runHeld(q.task());
+            }
+        }
+
+        /**
+         * Runs one of the lane's tasks under its lock (a task queued behind one a reader thread runs waits here for
+         * it), then counts it finished: unlocked before {@code work} drops, so an idle lane is never locked.
+         */
+        void runHeld(Runnable task) {
+            running.lock();
+            try {
+                task.run();
+            } catch (Throwable t) {
+                // a task must never kill its lane: every later message of these calls would be stuck
+                LOG.error("task failed on lane {} (thread {})", getName(), Thread.currentThread().getName(), t);
+            } finally {
+                running.unlock();
+                work.decrementAndGet();
             }
         }
     }

@@ -16,6 +16,9 @@ import java.util.Objects;
  * @param maxHeaderBytes     largest header section (start line to the blank line) on a stream
  * @param maxMessageBytes    largest whole message (header section and body) on a stream
  * @param maxWriteQueueBytes most bytes queued for one TCP connection; a send beyond it fails
+ * @param udpReaders         threads for each UDP socket: one receives and runs a message's work itself when its lane
+ *                           is idle; another takes over the socket when that one has been busy 10 ms (a route
+ *                           waiting on a database), so this many blocked routes hold up the socket
  */
 public record TransportOptions(
         int receiveBufferBytes,
@@ -25,7 +28,8 @@ public record TransportOptions(
         Duration connectTimeout,
         int maxHeaderBytes,
         int maxMessageBytes,
-        int maxWriteQueueBytes) {
+        int maxWriteQueueBytes,
+        int udpReaders) {
 
     public static final int DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
     public static final int DEFAULT_MAX_DATAGRAM_BYTES = 65_535;
@@ -35,6 +39,7 @@ public record TransportOptions(
     public static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 65_535;
     public static final int DEFAULT_MAX_WRITE_QUEUE_BYTES = 1024 * 1024;
+    public static final int DEFAULT_UDP_READERS = 4;
 
     public TransportOptions {
         Objects.requireNonNull(idleTimeout, "idleTimeout");
@@ -48,6 +53,7 @@ public record TransportOptions(
         requireAtLeast("maxHeaderBytes", maxHeaderBytes, 64);
         requireAtLeast("maxMessageBytes", maxMessageBytes, maxHeaderBytes);
         requireAtLeast("maxWriteQueueBytes", maxWriteQueueBytes, maxMessageBytes);
+        requireAtLeast("udpReaders", udpReaders, 1);
         if (idleTimeout.isNegative() || idleTimeout.isZero() || connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("timeouts must be positive: idle " + idleTimeout + ", connect "
                     + connectTimeout);
@@ -77,7 +83,8 @@ public record TransportOptions(
                 .connectTimeout(connectTimeout)
                 .maxHeaderBytes(maxHeaderBytes)
                 .maxMessageBytes(maxMessageBytes)
-                .maxWriteQueueBytes(maxWriteQueueBytes);
+                .maxWriteQueueBytes(maxWriteQueueBytes)
+                .udpReaders(udpReaders);
     }
 
     /** Starts from the defaults; every setter overrides one value. */
@@ -90,6 +97,7 @@ public record TransportOptions(
         private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private int maxWriteQueueBytes = DEFAULT_MAX_WRITE_QUEUE_BYTES;
+        private int udpReaders = DEFAULT_UDP_READERS;
 
         private Builder() {
         }
@@ -134,9 +142,14 @@ public record TransportOptions(
             return this;
         }
 
+        public Builder udpReaders(int value) {
+            this.udpReaders = value;
+            return this;
+        }
+
         public TransportOptions build() {
             return new TransportOptions(receiveBufferBytes, maxDatagramBytes, maxConnections, idleTimeout,
-                    connectTimeout, maxHeaderBytes, maxMessageBytes, maxWriteQueueBytes);
+                    connectTimeout, maxHeaderBytes, maxMessageBytes, maxWriteQueueBytes, udpReaders);
         }
     }
 }

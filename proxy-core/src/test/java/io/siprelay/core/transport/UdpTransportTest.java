@@ -203,4 +203,54 @@ class UdpTransportTest {
         assertThat(r.text()).isEqualTo("v6");
         assertThat(r.source().getAddress()).isEqualTo(v6);
     }
+
+    /**
+     * A handler stuck on one datagram (a route waiting on a database) holds up only the reader that runs it: another
+     * reader takes over the socket after 10 ms, up to {@code udpReaders} stuck at once; with one reader the socket
+     * waits.
+     */
+    @Test
+    void anotherReaderTakesOverWhileOneIsStuck() throws Exception {
+        for (int readers : new int[] {1, 2}) {
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            BlockingQueue<String> handled = new LinkedBlockingQueue<>();
+            UdpTransport t = new UdpTransport(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    TransportOptions.builder().udpReaders(readers).build());
+            try (DatagramSocket p = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                t.start((tr, source, message) -> {
+                    String text = new String(message, US_ASCII);
+                    if (text.equals("stuck")) {
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    handled.add(text + " on " + Thread.currentThread().getName());
+                });
+                for (String text : new String[] {"stuck", "next"}) {
+                    byte[] bytes = text.getBytes(US_ASCII);
+                    p.send(new DatagramPacket(bytes, bytes.length, t.localAddress()));
+                }
+                String port = Integer.toString(t.localAddress().getPort());
+                if (readers == 1) {
+                    assertThat(handled.poll(300, TimeUnit.MILLISECONDS)).as("one reader: the socket waits").isNull();
+                    release.countDown();
+                    assertThat(handled.poll(5, TimeUnit.SECONDS)).isEqualTo("stuck on siprelay-udp-" + port);
+                    assertThat(handled.poll(5, TimeUnit.SECONDS)).isEqualTo("next on siprelay-udp-" + port);
+                } else {
+                    assertThat(handled.poll(5, TimeUnit.SECONDS)).as("the second reader took over")
+                            .isEqualTo("next on siprelay-udp-" + port + "-1");
+                    release.countDown();
+                    assertThat(handled.poll(5, TimeUnit.SECONDS)).isEqualTo("stuck on siprelay-udp-" + port);
+                    byte[] bytes = "later".getBytes(US_ASCII); // the old leader stepped down: no datagram is lost
+                    p.send(new DatagramPacket(bytes, bytes.length, t.localAddress()));
+                    assertThat(handled.poll(5, TimeUnit.SECONDS)).startsWith("later on siprelay-udp-" + port);
+                }
+            } finally {
+                release.countDown();
+                t.close();
+            }
+        }
+    }
 }
