@@ -1,8 +1,8 @@
 package io.siprelay.core.clock;
 
 import io.netty.util.HashedWheelTimer;
-import io.siprelay.core.concurrent.DispatchThread;
 import io.netty.util.Timeout;
+import io.siprelay.core.concurrent.DispatchThread;
 import java.util.concurrent.TimeUnit;
 
 /**

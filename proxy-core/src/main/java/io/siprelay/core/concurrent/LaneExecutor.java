@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * at its capacity. Work that continues a registration or call already started may wait twice as long, and
  * in-progress work (responses, ACK, CANCEL, timers) is refused only when the queue is completely full.
  *
- * <p>A task submitted from a {@link DispatchThread} (a transport reader, the timer) while its lane is idle runs at once on that thread
- * (no queue, no wake-up of the lane's thread); tasks for a busy lane are queued behind the running one.
+ * <p>A task submitted from a {@link DispatchThread} (a UDP reader, the timer) while its lane is idle runs at once on
+ * that thread (no queue, no wake-up of the lane's thread); tasks for a busy lane are queued behind the running one.
  */
 public final class LaneExecutor implements KeyedExecutor {
 

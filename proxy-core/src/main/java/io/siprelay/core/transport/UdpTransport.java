@@ -12,6 +12,7 @@ import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -168,8 +169,7 @@ public final class UdpTransport implements Transport {
 
     private final AtomicReference<Reader> leader = new AtomicReference<>();
     private final AtomicReference<Reader> standby = new AtomicReference<>();
-    private final java.util.concurrent.ConcurrentLinkedQueue<Reader> reserve =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Reader> reserve = new ConcurrentLinkedQueue<>();
 
     private void readLoop(Reader me, DatagramChannel ch, InboundHandler handler) {
         ByteBuffer buffer = ByteBuffer.allocateDirect(options.maxDatagramBytes());
