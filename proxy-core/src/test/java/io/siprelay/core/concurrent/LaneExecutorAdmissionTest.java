@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 class LaneExecutorAdmissionTest {
 
     private static final Duration BOUND = Duration.ofMillis(200);
-    private final LaneExecutor lanes = new LaneExecutor(1, 100, BOUND);
+    private final LaneExecutor lanes = new LaneExecutor(1, 100, BOUND, Duration.ZERO); // no start-up grace
 
     @AfterEach
     void close() {
@@ -89,6 +89,28 @@ class LaneExecutorAdmissionTest {
         } finally {
             release.countDown();
             unbounded.close();
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void justAfterStartNewWorkMayWaitUpToTheGraceDelayThenThePlainBoundHolds() throws Exception {
+        LaneExecutor starting = new LaneExecutor(1, 100, BOUND, Duration.ofMillis(600));
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        try {
+            starting.execute("k", Admission.IN_PROGRESS, blocker(release, started)); // the grace starts here
+            started.await();
+            assertThat(starting.execute("k", Admission.NEW_WORK, () -> { })).isTrue();
+            sleep(250); // the queued task is older than the 200 ms bound, but the proxy has just started
+            assertThat(starting.execute("k", Admission.NEW_WORK, () -> { }))
+                    .as("within the start-up grace a wait under 1 s is admitted").isTrue();
+            sleep(400); // the grace (600 ms) is over
+            assertThat(starting.execute("k", Admission.NEW_WORK, () -> { })).as("the plain bound again").isFalse();
+            assertThat(starting.rejected()).isEqualTo(1);
+        } finally {
+            release.countDown();
+            starting.close();
         }
     }
 }
