@@ -1,6 +1,5 @@
 package io.siprelay.core.codec;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * The fast path of the codec: one pass over a message that reads only what the transaction layer and a stateless
@@ -83,7 +82,7 @@ final class KeyScan {
         }
         Result r = new Result();
         r.start = i;
-        int eol = lineEnd(d, i, n);
+        int eol = SipBytes.lineEnd(d, i, n);
         if (eol < 0 || eol - i > limits.maxLineBytes() || !startLine(d, i, eol, r)) {
             return null;
         }
@@ -105,7 +104,7 @@ final class KeyScan {
                 i += 2;
                 break;
             }
-            eol = lineEnd(d, i, n);
+            eol = SipBytes.lineEnd(d, i, n);
             if (eol < 0 || eol - i > limits.maxLineBytes() || ++headers > limits.maxHeaders()) {
                 return null;
             }
@@ -113,7 +112,7 @@ final class KeyScan {
                 return null; // folded header
             }
             int nameEnd = i;
-            while (nameEnd < eol && isTokenChar(d[nameEnd])) {
+            while (nameEnd < eol && SipBytes.isTokenChar(d[nameEnd])) {
                 nameEnd++;
             }
             if (nameEnd == i) {
@@ -180,14 +179,14 @@ final class KeyScan {
                     r.callIdEnd = eol;
                     r.valueOffsetCallId = vs;
                     for (int k = vs; k < ve; k++) {
-                        if (!isCallIdChar(d[k])) {
+                        if (!SipBytes.isCallIdChar(d[k])) {
                             return null;
                         }
                     }
                     if (ve == vs) {
                         return null;
                     }
-                    r.callId = ascii(d, vs, ve);
+                    r.callId = SipBytes.ascii(d, vs, ve);
                 }
                 case CSEQ -> {
                     cseqs++;
@@ -200,7 +199,7 @@ final class KeyScan {
                 }
                 case MAX_FORWARDS -> {
                     maxForwards++;
-                    long v = digits(d, vs, ve, 3);
+                    long v = SipBytes.digits(d, vs, ve, 3);
                     if (v < 0 || v > 255) {
                         return null;
                     }
@@ -210,7 +209,7 @@ final class KeyScan {
                     if (contentLength >= 0) {
                         return null;
                     }
-                    long v = digits(d, vs, ve, 9);
+                    long v = SipBytes.digits(d, vs, ve, 9);
                     if (v < 0) {
                         return null;
                     }
@@ -247,10 +246,10 @@ final class KeyScan {
     private static boolean startLine(byte[] d, int s, int e, Result r) {
         if (e - s > 8 && d[s] == 'S' && d[s + 1] == 'I' && d[s + 2] == 'P' && d[s + 3] == '/') {
             // SIP/2.0 SP 3DIGIT SP Reason-Phrase
-            if (e - s < 12 || !matches(d, s, "SIP/2.0 ") || d[s + 11] != ' ') {
+            if (e - s < 12 || !SipBytes.matches(d, s, "SIP/2.0 ") || d[s + 11] != ' ') {
                 return false;
             }
-            long code = digits(d, s + 8, s + 11, 3);
+            long code = SipBytes.digits(d, s + 8, s + 11, 3);
             if (code < 100 || code > 699) {
                 return false;
             }
@@ -259,7 +258,7 @@ final class KeyScan {
             return true;
         }
         int sp1 = s;
-        while (sp1 < e && isTokenChar(d[sp1])) {
+        while (sp1 < e && SipBytes.isTokenChar(d[sp1])) {
             sp1++;
         }
         if (sp1 == s || sp1 >= e || d[sp1] != ' ') {
@@ -270,15 +269,15 @@ final class KeyScan {
                 && d[sp2] != '?') {
             sp2++;
         }
-        if (sp2 == sp1 + 1 || sp2 >= e || d[sp2] != ' ' || e - sp2 - 1 != 7 || !matches(d, sp2 + 1, "SIP/2.0")) {
+        if (sp2 == sp1 + 1 || sp2 >= e || d[sp2] != ' ' || e - sp2 - 1 != 7 || !SipBytes.matches(d, sp2 + 1, "SIP/2.0")) {
             return false;
         }
-        if (!(matchesIgnoreCase(d, sp1 + 1, "sip:") || matchesIgnoreCase(d, sp1 + 1, "sips:"))) {
+        if (!(SipBytes.matchesIgnoreCase(d, sp1 + 1, "sip:") || SipBytes.matchesIgnoreCase(d, sp1 + 1, "sips:"))) {
             return false; // tel: and other schemes: the full parser and validator (416)
         }
         r.request = true;
-        r.method = ascii(d, s, sp1);
-        r.requestUri = ascii(d, sp1 + 1, sp2);
+        r.method = SipBytes.ascii(d, s, sp1);
+        r.requestUri = SipBytes.ascii(d, sp1 + 1, sp2);
         return true;
     }
 
@@ -286,23 +285,23 @@ final class KeyScan {
 
     /** SIP/2.0/TRANSPORT SP host[:port] *(;name[=value]) [, more via-parms] */
     private static boolean topVia(byte[] d, int s, int e, Result r) {
-        if (!matchesIgnoreCase(d, s, "sip/2.0/")) {
+        if (!SipBytes.matchesIgnoreCase(d, s, "sip/2.0/")) {
             return false;
         }
         int t = s + 8;
         int te = t;
-        while (te < e && isAlnum(d[te])) {
+        while (te < e && SipBytes.isAlnum(d[te])) {
             te++;
         }
         if (te == t || te >= e || d[te] != ' ') {
             return false;
         }
-        r.viaTransport = ascii(d, t, te).toUpperCase(java.util.Locale.ROOT);
+        r.viaTransport = SipBytes.ascii(d, t, te).toUpperCase(java.util.Locale.ROOT);
         int h = te + 1;
         int he;
         if (h < e && d[h] == '[') {
             he = h + 1;
-            while (he < e && (isHex(d[he]) || d[he] == ':' || d[he] == '.')) {
+            while (he < e && (SipBytes.isHex(d[he]) || d[he] == ':' || d[he] == '.')) {
                 he++;
             }
             if (he >= e || d[he] != ']') {
@@ -311,22 +310,22 @@ final class KeyScan {
             he++;
         } else {
             he = h;
-            while (he < e && (isAlnum(d[he]) || d[he] == '.' || d[he] == '-')) {
+            while (he < e && (SipBytes.isAlnum(d[he]) || d[he] == '.' || d[he] == '-')) {
                 he++;
             }
         }
         if (he == h) {
             return false;
         }
-        r.viaHost = ascii(d, h, he);
+        r.viaHost = SipBytes.ascii(d, h, he);
         int p = he;
         if (p < e && d[p] == ':') {
             int ps = p + 1;
             p = ps;
-            while (p < e && isDigit(d[p])) {
+            while (p < e && SipBytes.isDigit(d[p])) {
                 p++;
             }
-            long port = digits(d, ps, p, 5);
+            long port = SipBytes.digits(d, ps, p, 5);
             if (port < 1 || port > 65535) {
                 return false;
             }
@@ -336,7 +335,7 @@ final class KeyScan {
         while (p < e && d[p] == ';') {
             int ns = p + 1;
             int ne = ns;
-            while (ne < e && isTokenChar(d[ne])) {
+            while (ne < e && SipBytes.isTokenChar(d[ne])) {
                 ne++;
             }
             if (ne == ns) {
@@ -347,22 +346,22 @@ final class KeyScan {
             if (ve < e && d[ve] == '=') {
                 vs = ve + 1;
                 ve = vs;
-                while (ve < e && (isTokenChar(d[ve]) || d[ve] == ':' || d[ve] == '[' || d[ve] == ']')) {
+                while (ve < e && (SipBytes.isTokenChar(d[ve]) || d[ve] == ':' || d[ve] == '[' || d[ve] == ']')) {
                     ve++;
                 }
                 if (ve == vs) {
                     return false;
                 }
             }
-            if (regionIs(d, ns, ne, "branch")) {
+            if (SipBytes.regionIs(d, ns, ne, "branch")) {
                 if (vs < 0 || r.viaBranch != null) {
                     return false;
                 }
-                r.viaBranch = ascii(d, vs, ve);
-            } else if (regionIs(d, ns, ne, "rport")) {
+                r.viaBranch = SipBytes.ascii(d, vs, ve);
+            } else if (SipBytes.regionIs(d, ns, ne, "rport")) {
                 r.viaRport = true;
                 r.viaRportEnd = vs < 0 ? ne : -1;
-            } else if (regionIs(d, ns, ne, "received")) {
+            } else if (SipBytes.regionIs(d, ns, ne, "received")) {
                 r.viaReceived = true;
             }
             p = ve;
@@ -416,7 +415,7 @@ final class KeyScan {
         }
         if (lt >= 0) {
             for (int k = p; k < lt; k++) { // unquoted display name: tokens and spaces only
-                if (!isTokenChar(d[k]) && d[k] != ' ') {
+                if (!SipBytes.isTokenChar(d[k]) && d[k] != ' ') {
                     return false;
                 }
             }
@@ -458,7 +457,7 @@ final class KeyScan {
                 ns++;
             }
             int ne = ns;
-            while (ne < e && isTokenChar(d[ne])) {
+            while (ne < e && SipBytes.isTokenChar(d[ne])) {
                 ne++;
             }
             if (ne == ns) {
@@ -469,18 +468,18 @@ final class KeyScan {
             if (ve < e && d[ve] == '=') {
                 vs = ve + 1;
                 ve = vs;
-                while (ve < e && isTokenChar(d[ve])) {
+                while (ve < e && SipBytes.isTokenChar(d[ve])) {
                     ve++;
                 }
                 if (ve == vs) {
                     return false;
                 }
             }
-            if (regionIs(d, ns, ne, "tag")) {
+            if (SipBytes.regionIs(d, ns, ne, "tag")) {
                 if (vs < 0 || tag != null) {
                     return false;
                 }
-                tag = ascii(d, vs, ve);
+                tag = SipBytes.ascii(d, vs, ve);
             }
             p = ve;
             while (p < e && d[p] == ' ') {
@@ -496,18 +495,18 @@ final class KeyScan {
     }
 
     private static boolean uriScheme(byte[] d, int s, int e) {
-        return e - s > 4 && (matchesIgnoreCase(d, s, "sip:") || matchesIgnoreCase(d, s, "sips:")
-                || matchesIgnoreCase(d, s, "tel:"));
+        return e - s > 4 && (SipBytes.matchesIgnoreCase(d, s, "sip:") || SipBytes.matchesIgnoreCase(d, s, "sips:")
+                || SipBytes.matchesIgnoreCase(d, s, "tel:"));
     }
 
     // ---------------------------------------------------------------- CSeq
 
     private static boolean cseq(byte[] d, int s, int e, Result r) {
         int p = s;
-        while (p < e && isDigit(d[p])) {
+        while (p < e && SipBytes.isDigit(d[p])) {
             p++;
         }
-        long n = digits(d, s, p, 10);
+        long n = SipBytes.digits(d, s, p, 10);
         if (n < 0 || n > 0x7FFF_FFFFL || p >= e || d[p] != ' ') {
             return false;
         }
@@ -515,14 +514,14 @@ final class KeyScan {
             p++;
         }
         int m = p;
-        while (m < e && isTokenChar(d[m])) {
+        while (m < e && SipBytes.isTokenChar(d[m])) {
             m++;
         }
         if (m == p || m != e) {
             return false;
         }
         r.cseq = n;
-        r.cseqMethod = ascii(d, p, m);
+        r.cseqMethod = SipBytes.ascii(d, p, m);
         return true;
     }
 
@@ -552,127 +551,33 @@ final class KeyScan {
                 default -> OTHER;
             };
         }
-        if (regionIs(d, s, e, "via")) {
+        if (SipBytes.regionIs(d, s, e, "via")) {
             return VIA;
         }
-        if (regionIs(d, s, e, "from")) {
+        if (SipBytes.regionIs(d, s, e, "from")) {
             return FROM;
         }
-        if (regionIs(d, s, e, "to")) {
+        if (SipBytes.regionIs(d, s, e, "to")) {
             return TO;
         }
-        if (regionIs(d, s, e, "call-id")) {
+        if (SipBytes.regionIs(d, s, e, "call-id")) {
             return CALL_ID;
         }
-        if (regionIs(d, s, e, "cseq")) {
+        if (SipBytes.regionIs(d, s, e, "cseq")) {
             return CSEQ;
         }
-        if (regionIs(d, s, e, "max-forwards")) {
+        if (SipBytes.regionIs(d, s, e, "max-forwards")) {
             return MAX_FORWARDS;
         }
-        if (regionIs(d, s, e, "content-length")) {
+        if (SipBytes.regionIs(d, s, e, "content-length")) {
             return CONTENT_LENGTH;
         }
-        if (regionIs(d, s, e, "content-type")) {
+        if (SipBytes.regionIs(d, s, e, "content-type")) {
             return CONTENT_TYPE;
         }
-        if (regionIs(d, s, e, "proxy-require")) {
+        if (SipBytes.regionIs(d, s, e, "proxy-require")) {
             return PROXY_REQUIRE;
         }
         return OTHER;
-    }
-
-    // ---------------------------------------------------------------- bytes
-
-    /** Index of the CR of the CRLF ending the line that starts at {@code s}, or -1 (bare CR or LF: not simple). */
-    private static int lineEnd(byte[] d, int s, int n) {
-        for (int k = s; k < n; k++) {
-            byte c = d[k];
-            if (c == '\r') {
-                return k + 1 < n && d[k + 1] == '\n' ? k : -1;
-            }
-            if (c == '\n') {
-                return -1;
-            }
-        }
-        return -1;
-    }
-
-    /** Decimal value of d[s, e) with at most {@code maxDigits} digits, or -1. */
-    private static long digits(byte[] d, int s, int e, int maxDigits) {
-        if (e <= s || e - s > maxDigits) {
-            return -1;
-        }
-        long v = 0;
-        for (int k = s; k < e; k++) {
-            if (!isDigit(d[k])) {
-                return -1;
-            }
-            v = v * 10 + (d[k] - '0');
-        }
-        return v;
-    }
-
-    private static boolean regionIs(byte[] d, int s, int e, String lower) {
-        if (e - s != lower.length()) {
-            return false;
-        }
-        return matchesIgnoreCase(d, s, lower);
-    }
-
-    private static boolean matchesIgnoreCase(byte[] d, int s, String lower) {
-        if (s + lower.length() > d.length) {
-            return false;
-        }
-        for (int k = 0; k < lower.length(); k++) {
-            int c = d[s + k];
-            if (c >= 'A' && c <= 'Z') {
-                c += 32;
-            }
-            if (c != lower.charAt(k)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean matches(byte[] d, int s, String exact) {
-        if (s + exact.length() > d.length) {
-            return false;
-        }
-        for (int k = 0; k < exact.length(); k++) {
-            if (d[s + k] != exact.charAt(k)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    static String ascii(byte[] d, int s, int e) {
-        return new String(d, s, e - s, StandardCharsets.ISO_8859_1);
-    }
-
-    private static boolean isDigit(byte c) {
-        return c >= '0' && c <= '9';
-    }
-
-    private static boolean isAlnum(byte c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    }
-
-    private static boolean isHex(byte c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    }
-
-    /** RFC 3261 token characters. */
-    static boolean isTokenChar(byte c) {
-        return isAlnum(c) || c == '-' || c == '.' || c == '!' || c == '%' || c == '*' || c == '_' || c == '+'
-                || c == '`' || c == '\'' || c == '~';
-    }
-
-    /** RFC 3261 callid = word ["@" word], restricted to the characters the RI accepts without question. */
-    private static boolean isCallIdChar(byte c) {
-        return isTokenChar(c) || c == '@' || c == '(' || c == ')' || c == ':' || c == '/' || c == '[' || c == ']'
-                || c == '?' || c == '{' || c == '}';
     }
 }
