@@ -17,6 +17,7 @@ import javax.sip.address.URI;
 
 /** Configures a {@link Dispatcher}. Only a source and a clock (or a proxy) are required. */
 public final class DispatcherBuilder {
+
     DispatcherSource source;
     ProbeSender sender;
     SipCodec codec;
