@@ -11,7 +11,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * that accepts, connects, reads and writes. What happens to the bytes of a connection between the socket and the
  * framer (nothing, or TLS) is the business of the connection's {@link StreamCodec}, made by {@link #newCodec}.
  *
- * <p>Connections are kept in a table keyed by the remote address: {@link #send} reuses the connection to the
+ * <p>Connections ({@link StreamConnection}) are kept in a table keyed by the remote address: {@link #send} reuses the connection to the
  * destination (so a response goes back on the connection its request came in on) and otherwise opens one
  * (non-blocking connect; the bytes wait in the connection's queue until it is up). A connect refused at once makes
  * {@code send} throw; one that fails later is logged and its queued bytes dropped.
@@ -48,7 +47,6 @@ abstract class StreamTransport implements Transport {
     private static final Logger TRACE = LoggerFactory.getLogger(StreamTransport.class);
     private static final long JOIN_MILLIS = 2_000;
     private static final int READ_BUFFER_BYTES = 64 * 1024;
-    private static final byte[] PONG = {'\r', '\n'};
 
     private final Logger log = LoggerFactory.getLogger(getClass());
     private final TransportType type;
@@ -59,7 +57,7 @@ abstract class StreamTransport implements Transport {
     private final long connectNanos;
     private final long sweepMillis;
 
-    private final ConcurrentHashMap<InetSocketAddress, Connection> connections = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<InetSocketAddress, StreamConnection> connections = new ConcurrentHashMap<>();
     private final AtomicInteger openConnections = new AtomicInteger();
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean started = new AtomicBoolean();
@@ -160,7 +158,7 @@ abstract class StreamTransport implements Transport {
             throw new IOException("unresolved destination " + destination);
         }
         for (int attempt = 0; attempt < 3; attempt++) {
-            Connection c = connections.get(destination);
+            StreamConnection c = connections.get(destination);
             if (c == null) {
                 c = connect(destination);
             }
@@ -173,7 +171,7 @@ abstract class StreamTransport implements Transport {
     }
 
     /** Opens an outbound connection and publishes it in the table (or returns the one another thread won with). */
-    private Connection connect(InetSocketAddress destination) throws IOException {
+    private StreamConnection connect(InetSocketAddress destination) throws IOException {
         if (openConnections.get() >= options.maxConnections()) {
             throw new IOException("connection limit of " + options.maxConnections() + " reached, not connecting to "
                     + destination);
@@ -191,10 +189,10 @@ abstract class StreamTransport implements Transport {
             closeQuietly(ch);
             throw new IOException("connect to " + destination + " failed: " + e.getMessage(), e);
         }
-        Connection c = new Connection(ch, destination, codec);
+        StreamConnection c = new StreamConnection(this, ch, destination, codec);
         // publish before connecting: a thread that loses the race must not open a TCP connection of its own, which
         // the peer would accept and then see closed
-        Connection raced = connections.putIfAbsent(destination, c);
+        StreamConnection raced = connections.putIfAbsent(destination, c);
         if (raced != null) {
             c.close(null);
             return raced;
@@ -225,7 +223,7 @@ abstract class StreamTransport implements Transport {
     }
 
     /** Selector thread: registers an outbound connection created by {@link #connect}. */
-    private void register(Connection c) {
+    private void register(StreamConnection c) {
         if (closed.get()) {
             c.close(null);
             return;
@@ -286,13 +284,13 @@ abstract class StreamTransport implements Transport {
 
     private void handle(SelectionKey key, ByteBuffer readBuffer) {
         Object attachment = key.attachment();
-        if (!(attachment instanceof Connection)) {
+        if (!(attachment instanceof StreamConnection)) {
             if (key.isValid() && key.isAcceptable()) {
                 accept();
             }
             return;
         }
-        Connection c = (Connection) attachment;
+        StreamConnection c = (StreamConnection) attachment;
         try {
             if (!key.isValid()) {
                 return;
@@ -332,14 +330,14 @@ abstract class StreamTransport implements Transport {
                 closeQuietly(ch);
                 continue;
             }
-            Connection c = null;
+            StreamConnection c = null;
             try {
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
-                c = new Connection(ch, remote, newCodec(remote, false));
+                c = new StreamConnection(this, ch, remote, newCodec(remote, false));
                 c.key = ch.register(selector, SelectionKey.OP_READ, c);
-                Connection previous = connections.put(remote, c);
+                StreamConnection previous = connections.put(remote, c);
                 if (previous != null && previous != c) {
                     // Same remote address twice (e.g. it also answered our outbound connection): the newer one
                     // takes the table slot, the older one lives on until it closes or idles out.
@@ -359,7 +357,7 @@ abstract class StreamTransport implements Transport {
         }
     }
 
-    private void finishConnect(Connection c) throws IOException {
+    private void finishConnect(StreamConnection c) throws IOException {
         try {
             if (!c.channel.finishConnect()) {
                 return;
@@ -381,7 +379,7 @@ abstract class StreamTransport implements Transport {
         log.debug("{} {}: connected to {}", label, localAddress, c.remote);
     }
 
-    private void read(Connection c, ByteBuffer readBuffer) throws IOException {
+    private void read(StreamConnection c, ByteBuffer readBuffer) throws IOException {
         ByteBuffer app;
         synchronized (c) {
             if (c.closed) {
@@ -425,10 +423,10 @@ abstract class StreamTransport implements Transport {
 
     /** Closes connections idle too long and those not established in time. Selector thread only. */
     private void sweep(long now) {
-        List<Connection> expired = null;
+        List<StreamConnection> expired = null;
         for (SelectionKey key : selector.keys()) {
-            if (key.attachment() instanceof Connection) {
-                Connection c = (Connection) key.attachment();
+            if (key.attachment() instanceof StreamConnection) {
+                StreamConnection c = (StreamConnection) key.attachment();
                 if (c.closed) {
                     continue;
                 }
@@ -442,7 +440,7 @@ abstract class StreamTransport implements Transport {
             }
         }
         if (expired != null) {
-            for (Connection c : expired) {
+            for (StreamConnection c : expired) {
                 log.debug("{} {}: closing {} connection to {}", label, localAddress,
                         c.established() ? "idle" : "unestablished", c.remote);
                 if (!c.connected) {
@@ -459,14 +457,14 @@ abstract class StreamTransport implements Transport {
         runTasks();
         try {
             for (SelectionKey key : sel.keys()) {
-                if (key.attachment() instanceof Connection) {
-                    ((Connection) key.attachment()).close(null);
+                if (key.attachment() instanceof StreamConnection) {
+                    ((StreamConnection) key.attachment()).close(null);
                 }
             }
         } catch (ClosedSelectorException ignored) {
             // already gone
         }
-        for (Connection c : connections.values()) {
+        for (StreamConnection c : connections.values()) {
             c.close(null);
         }
         closeQuietly(server);
@@ -496,6 +494,50 @@ abstract class StreamTransport implements Transport {
         }
     }
 
+    // ------------------------------------------------------------------------ hooks for StreamConnection
+
+    Logger log() {
+        return log;
+    }
+
+    String label() {
+        return label;
+    }
+
+    void opened(StreamConnection c) {
+        openConnections.incrementAndGet();
+    }
+
+    void deliver(InetSocketAddress remote, byte[] message) {
+        try {
+            handler.onMessage(this, remote, message);
+        } catch (Throwable t) {
+            handlerFailures.warn("{} {}: handler failed on a {}-byte message from {}", label, localAddress,
+                    message.length, remote, t);
+        }
+    }
+
+    /** Wakes the selector so it sees a new OP_WRITE interest, unless this is the selector thread. */
+    void wakeSelector() {
+        if (Thread.currentThread() != selectorThread) {
+            selector.wakeup();
+        }
+    }
+
+    /** The connection {@code c} has closed itself: forget it and release its socket. */
+    void closed(StreamConnection c, String reason) {
+        openConnections.decrementAndGet();
+        connections.remove(c.remote, c);
+        SelectionKey k = c.key;
+        if (k != null) {
+            k.cancel();
+        }
+        closeQuietly(c.channel);
+        if (reason != null) {
+            log.debug("{} {}: closed connection to {}: {}", label, localAddress, c.remote, reason);
+        }
+    }
+
     @Override
     public String toString() {
         return getClass().getSimpleName() + "[" + localAddress + ", " + connectionCount() + " connections]";
@@ -517,188 +559,6 @@ abstract class StreamTransport implements Transport {
             closeable.close();
         } catch (Exception e) {
             TRACE.trace("close failed", e);
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------------- connection
-
-    /**
-     * One connection. The write queue, the codec and state changes are guarded by the connection's monitor; the
-     * framer is used by the selector thread only.
-     */
-    private final class Connection implements StreamFramer.Sink, StreamCodec.Wire {
-        final SocketChannel channel;
-        final InetSocketAddress remote;
-        final StreamCodec codec;
-        final StreamFramer framer;
-        final long createdAt = System.nanoTime();
-        /** Wire bytes waiting for the socket. */
-        final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
-        int queuedBytes;
-        volatile long lastActivity = createdAt;
-        volatile boolean connected;
-        volatile boolean closed;
-        volatile SelectionKey key;
-
-        Connection(SocketChannel channel, InetSocketAddress remote, StreamCodec codec) {
-            this.channel = channel;
-            this.remote = remote;
-            this.codec = codec;
-            this.framer = new StreamFramer(options);
-            openConnections.incrementAndGet();
-        }
-
-        void touch() {
-            lastActivity = System.nanoTime();
-        }
-
-        boolean established() {
-            return connected && codec.established();
-        }
-
-        /** The TCP connection is up: start the codec and write what is queued. */
-        void connected() throws IOException {
-            synchronized (this) {
-                if (closed) {
-                    return;
-                }
-                connected = true;
-                touch();
-                codec.start(this);
-                flush();
-            }
-        }
-
-        @Override
-        public void add(ByteBuffer bytes) {
-            queue.add(bytes);
-            queuedBytes += bytes.remaining();
-        }
-
-        /**
-         * Sends or queues {@code bytes}. Returns false when the connection is already closed (the caller may
-         * open a new one); throws when the queue is full or the write fails (the connection is then closed).
-         */
-        boolean enqueue(byte[] bytes) throws IOException {
-            IOException failure;
-            synchronized (this) {
-                if (closed) {
-                    return false;
-                }
-                long pending = queuedBytes + (long) codec.heldBytes();
-                if (pending + bytes.length > options.maxWriteQueueBytes()) {
-                    throw new IOException("write queue to " + remote + " full (" + pending + " bytes)");
-                }
-                try {
-                    codec.encode(ByteBuffer.wrap(bytes), this);
-                    flush();
-                    return true;
-                } catch (IOException | CancelledKeyException e) {
-                    failure = e instanceof IOException ? (IOException) e : new IOException("connection closed", e);
-                }
-            }
-            close(failure.getMessage());
-            throw new IOException("send to " + remote + " failed: " + failure.getMessage(), failure);
-        }
-
-        /**
-         * Under the monitor (re-entered when needed): writes what the socket takes once connected, and keeps
-         * OP_WRITE on exactly while bytes remain.
-         */
-        void flush() throws IOException {
-            synchronized (this) {
-                if (!connected) {
-                    return;
-                }
-                ByteBuffer head;
-                while ((head = queue.peek()) != null) {
-                    int written = channel.write(head);
-                    queuedBytes -= written;
-                    if (written > 0) {
-                        touch();
-                    }
-                    if (head.hasRemaining()) {
-                        writeInterest(true); // socket buffer full
-                        return;
-                    }
-                    queue.poll();
-                }
-                writeInterest(false);
-            }
-        }
-
-        private void writeInterest(boolean on) {
-            SelectionKey k = key;
-            if (k == null) {
-                return; // not registered yet: register() adds OP_WRITE when the queue is not empty
-            }
-            boolean isOn = (k.interestOps() & SelectionKey.OP_WRITE) != 0;
-            if (on && !isOn) {
-                k.interestOpsOr(SelectionKey.OP_WRITE);
-                if (Thread.currentThread() != selectorThread) {
-                    selector.wakeup();
-                }
-            } else if (!on && isOn) {
-                k.interestOpsAnd(~SelectionKey.OP_WRITE);
-            }
-        }
-
-        @Override
-        public void onMessage(byte[] message) {
-            try {
-                handler.onMessage(StreamTransport.this, remote, message);
-            } catch (Throwable t) {
-                handlerFailures.warn("{} {}: handler failed on a {}-byte message from {}", label, localAddress,
-                        message.length, remote, t);
-            }
-        }
-
-        @Override
-        public void onPing() {
-            try {
-                enqueue(PONG);
-            } catch (IOException e) {
-                log.debug("{} {}: pong to {} failed: {}", label, localAddress, remote, e.toString());
-            }
-        }
-
-        /** Idempotent, any thread. {@code reason} non-null logs at DEBUG why. */
-        void close(String reason) {
-            synchronized (this) {
-                if (closed) {
-                    return;
-                }
-                closed = true;
-                if (connected && codec.close(this)) {
-                    writeLastWords();
-                }
-                queue.clear();
-                queuedBytes = 0;
-            }
-            openConnections.decrementAndGet();
-            connections.remove(remote, this);
-            SelectionKey k = key;
-            if (k != null) {
-                k.cancel();
-            }
-            closeQuietly(channel);
-            if (reason != null) {
-                log.debug("{} {}: closed connection to {}: {}", label, localAddress, remote, reason);
-            }
-        }
-
-        /** Under the monitor, closing: one non-blocking pass over the queue; what the socket does not take is lost. */
-        private void writeLastWords() {
-            try {
-                for (ByteBuffer b : queue) {
-                    channel.write(b);
-                    if (b.hasRemaining()) {
-                        return;
-                    }
-                }
-            } catch (IOException e) {
-                TRACE.trace("last words to {} lost", remote, e);
-            }
         }
     }
 }
