@@ -57,7 +57,7 @@ public record Binding(String ruid, String aor, String contact, String received, 
 
     /** The first Path hop, or null. */
     public String firstPathHop() {
-        return path == null ? null : Registrar.splitPath(path).get(0);
+        return path == null ? null : PathHeaders.splitPath(path).get(0);
     }
 
     /** A copy with a new expiry and modification time. */

@@ -80,7 +80,7 @@ public final class LocationService {
 
     private static UlAor info(String aor, List<Binding> bindings, long now, boolean brief) {
         List<Binding> sorted = new ArrayList<>(bindings);
-        sorted.sort(Registrar.LOOKUP_ORDER);
+        sorted.sort(Lookup.LOOKUP_ORDER);
         List<UlAor.ContactEntry> contacts = new ArrayList<>(sorted.size());
         if (!brief) {
             for (Binding b : sorted) {
