@@ -1,8 +1,6 @@
 package io.siprelay.core.proxy;
 
-import io.siprelay.core.clock.SipClock;
 import io.siprelay.core.codec.SipMessage;
-import io.siprelay.core.concurrent.KeyedExecutor.Admission;
 import io.siprelay.core.proxy.Forwarding.Hop;
 import io.siprelay.core.proxy.Forwarding.HopException;
 import io.siprelay.core.route.BranchContext;
@@ -15,11 +13,8 @@ import io.siprelay.core.route.RequestContext;
 import io.siprelay.core.route.Step;
 import io.siprelay.core.route.Target;
 import io.siprelay.core.route.TxKey;
-import io.siprelay.core.transaction.ClientTransaction;
-import io.siprelay.core.transaction.ClientTransactionListener;
 import io.siprelay.core.transaction.ServerTransaction;
 import io.siprelay.core.transport.Flow;
-import java.io.IOException;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -29,14 +24,9 @@ import java.util.ListIterator;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import javax.sip.InvalidArgumentException;
 import javax.sip.address.URI;
-import javax.sip.header.CSeqHeader;
-import javax.sip.header.CallIdHeader;
-import javax.sip.header.FromHeader;
 import javax.sip.header.Header;
 import javax.sip.header.ProxyAuthenticateHeader;
-import javax.sip.header.RouteHeader;
 import javax.sip.header.ToHeader;
 import javax.sip.header.ViaHeader;
 import javax.sip.header.WWWAuthenticateHeader;
@@ -51,17 +41,17 @@ import javax.sip.message.Response;
  */
 final class ProxyTransaction {
 
-    private final ProxyCore core;
+    final ProxyCore core;
     private final Forwarding forwarding;
     private final ServerTransaction server;
     /** incoming, template and the branches' messages are dropped in complete(): the relay may linger for 2xx. */
     private SipMessage incoming;
     private final Flow source;
-    private final String callId;
-    private final boolean invite;
+    final String callId;
+    final boolean invite;
     private final Map<TxKey<?>, Object> vars;
     private final boolean recordRoute;
-    private final List<Branch> branches = new ArrayList<>(4);
+    private final List<RelayBranch> branches = new ArrayList<>(4);
     private final ArrayDeque<List<Target>> laterGroups = new ArrayDeque<>();
     private final String localTag;
 
@@ -71,11 +61,11 @@ final class ProxyTransaction {
     private ReplyRoute replyRoute;
     private BranchRoute branchRoute;
     private Duration fr;
-    private Duration frInv;
+    Duration frInv;
 
     private boolean sending;
     private boolean canceled;
-    private Header cancelReason;
+    Header cancelReason;
     private boolean answered;
     private boolean finalSent;
     private boolean saw6xx;
@@ -177,7 +167,7 @@ final class ProxyTransaction {
                 return false;
             }
         }
-        Branch b = new Branch(branches.size(), copy);
+        RelayBranch b = new RelayBranch(this, branches.size(), copy);
         if (branchRoute != null) {
             BranchContext bc = new BranchContext(copy, b.index, vars);
             branchRoute.handle(bc);
@@ -214,13 +204,13 @@ final class ProxyTransaction {
         canceled = true;
         cancelReason = reason;
         laterGroups.clear();
-        for (Branch b : branches) {
+        for (RelayBranch b : branches) {
             b.cancel();
         }
         maybeFinish();
     }
 
-    private void onBranchResponse(Branch b, SipMessage resp) {
+    void onBranchResponse(RelayBranch b, SipMessage resp) {
         int code = resp.statusCode();
         if (code >= 200 && code < 300) {
             if (!b.isFinal) {
@@ -232,7 +222,7 @@ final class ProxyTransaction {
                 answered = true;
                 if (invite) {
                     laterGroups.clear();
-                    for (Branch other : branches) {
+                    for (RelayBranch other : branches) {
                         if (other != b) {
                             other.cancel();
                         }
@@ -258,14 +248,14 @@ final class ProxyTransaction {
         if (code >= 600 && invite) {
             saw6xx = true; // §16.7 step 10: a 6xx ends the search
             laterGroups.clear();
-            for (Branch other : branches) {
+            for (RelayBranch other : branches) {
                 other.cancel();
             }
         }
         maybeFinish();
     }
 
-    private ReplyContext runReplyRoute(Branch b, SipMessage resp) {
+    private ReplyContext runReplyRoute(RelayBranch b, SipMessage resp) {
         if (replyRoute == null) {
             return null;
         }
@@ -279,7 +269,7 @@ final class ProxyTransaction {
         return rc;
     }
 
-    private void maybeFinish() {
+    void maybeFinish() {
         if (sending || done) {
             return;
         }
@@ -297,7 +287,7 @@ final class ProxyTransaction {
                 }
             }
         }
-        Branch best = pickBest();
+        RelayBranch best = pickBest();
         if (failureRoute != null) {
             FailureRoute fr = failureRoute;
             failureRoute = null; // one shot per arming, as t_on_failure
@@ -330,10 +320,10 @@ final class ProxyTransaction {
     }
 
     /** §16.7 step 6: 6xx first, else the lowest class; a received answer beats our own 408 in its class. */
-    private Branch pickBest() {
-        Branch best = null;
+    private RelayBranch pickBest() {
+        RelayBranch best = null;
         int bestScore = Integer.MAX_VALUE;
-        for (Branch b : branches) {
+        for (RelayBranch b : branches) {
             if (b.response == null) {
                 continue;
             }
@@ -347,13 +337,13 @@ final class ProxyTransaction {
         return best;
     }
 
-    private void sendBest(Branch best) {
+    private void sendBest(RelayBranch best) {
         if (finalSent) {
             return;
         }
         if (canceled) {
             // the caller asked to stop: it gets 487, from a branch if one sent it
-            for (Branch b : branches) {
+            for (RelayBranch b : branches) {
                 if (b.response != null && b.response.statusCode() == 487 && !b.localTimeout) {
                     forwardUpstream(b.response);
                     return;
@@ -387,8 +377,8 @@ final class ProxyTransaction {
     }
 
     /** §16.7 step 7: all WWW-/Proxy-Authenticate values of the 401/407 branches go up together. */
-    private void mergeChallenges(Response up, Branch chosen) {
-        for (Branch b : branches) {
+    private void mergeChallenges(Response up, RelayBranch chosen) {
+        for (RelayBranch b : branches) {
             if (b == chosen || b.response == null || b.localTimeout) {
                 continue;
             }
@@ -449,7 +439,7 @@ final class ProxyTransaction {
         }
     }
 
-    private Response localResponse(int status, String reason) {
+    Response localResponse(int status, String reason) {
         try {
             Response r = core.codec().messageFactory().createResponse(status, incoming.request());
             r.setReasonPhrase(reason);
@@ -464,7 +454,7 @@ final class ProxyTransaction {
     }
 
     private boolean allFinal() {
-        for (Branch b : branches) {
+        for (RelayBranch b : branches) {
             if (!b.isFinal) {
                 return false;
             }
@@ -477,7 +467,7 @@ final class ProxyTransaction {
             return;
         }
         done = true;
-        for (Branch b : branches) {
+        for (RelayBranch b : branches) {
             b.disarm();
             // the client transaction keeps this relay reachable until Timer M/D/K (2xx retransmissions still go up)
             b.request = null;
@@ -542,185 +532,4 @@ final class ProxyTransaction {
             return core.codec().addressFactory();
         }
     }
-
-    // ---------------------------------------------------------------- branches
-
-    private final class Branch implements ClientTransactionListener {
-        final int index;
-        Request request;
-        ClientTransaction client;
-        int provisional;
-        boolean isFinal;
-        boolean localTimeout;
-        SipMessage response;
-        boolean cancelPending;
-        boolean cancelSent;
-        SipClock.Timer frTimer;
-        SipClock.Timer frInvTimer;
-        SipClock.Timer timerC;
-        Duration timerCValue;
-
-        Branch(int index, Request request) {
-            this.index = index;
-            this.request = request;
-        }
-
-        void arm(Duration frValue, Duration timerCValue) {
-            frTimer = schedule(frValue, this::onFrTimeout);
-            this.timerCValue = timerCValue;
-            if (timerCValue != null) {
-                timerC = schedule(timerCValue, this::onTimerC);
-            }
-        }
-
-        void onProvisional(int code) {
-            if (provisional == 0) {
-                cancelTimer(frTimer);
-                frTimer = null;
-                if (invite) {
-                    frInvTimer = schedule(frInv, this::onFrInvTimeout);
-                }
-            }
-            provisional = Math.max(provisional, code);
-            if (invite && code > 100 && timerCValue != null) { // §16.7 step 2: Timer C restarts
-                cancelTimer(timerC);
-                timerC = schedule(timerCValue, this::onTimerC);
-            }
-            if (cancelPending && !cancelSent) {
-                sendCancel();
-            }
-        }
-
-        void finish(SipMessage r, boolean local) {
-            isFinal = true;
-            response = r;
-            localTimeout = local;
-            disarm();
-        }
-
-        void disarm() {
-            cancelTimer(frTimer);
-            cancelTimer(frInvTimer);
-            cancelTimer(timerC);
-        }
-
-        /** §16.10: CANCEL now if the branch has answered provisionally, else as soon as it does. */
-        void cancel() {
-            if (isFinal && !localTimeout) {
-                return;
-            }
-            if (provisional > 0) {
-                sendCancel();
-            } else if (invite) {
-                cancelPending = true;
-            }
-        }
-
-        private void sendCancel() {
-            if (cancelSent || !invite || client == null) {
-                return;
-            }
-            cancelSent = true;
-            try {
-                Request c = core.codec().messageFactory().createRequest(request.getRequestURI(), Request.CANCEL,
-                        (CallIdHeader) request.getHeader(CallIdHeader.NAME),
-                        core.codec().headerFactory().createCSeqHeader(
-                                ((CSeqHeader) request.getHeader(CSeqHeader.NAME)).getSeqNumber(), Request.CANCEL),
-                        (FromHeader) request.getHeader(FromHeader.NAME), (ToHeader) request.getHeader(ToHeader.NAME),
-                        List.of((ViaHeader) request.getHeader(ViaHeader.NAME)),
-                        core.codec().headerFactory().createMaxForwardsHeader(70));
-                for (ListIterator<?> it = request.getHeaders(RouteHeader.NAME); it.hasNext(); ) {
-                    c.addLast((Header) it.next());
-                }
-                if (cancelReason != null) {
-                    c.addHeader((Header) cancelReason.clone()); // RFC 3326: the reason travels on
-                }
-                core.transactions().sendRequest(SipMessage.of(c), client.flow(), IGNORE);
-                core.stats().cancelsSent.increment();
-            } catch (ParseException | InvalidArgumentException | javax.sip.SipException e) {
-                ProxyCore.LOG.warn("could not build a CANCEL for branch {} of {}: {}", index, callId, e.toString());
-            }
-        }
-
-        private void onFrTimeout() {
-            if (isFinal) {
-                return;
-            }
-            if (!invite || provisional == 0) {
-                cancelPending = true; // no provisional: a CANCEL may not be sent yet (§9.1)
-                timeout();
-            }
-        }
-
-        private void onFrInvTimeout() {
-            if (!isFinal) {
-                sendCancel();
-                timeout();
-            }
-        }
-
-        private void onTimerC() {
-            if (!isFinal) {
-                if (provisional > 0) {
-                    sendCancel();
-                } else {
-                    cancelPending = true;
-                }
-                timeout();
-            }
-        }
-
-        private void timeout() {
-            core.stats().localTimeouts.increment();
-            finish(SipMessage.of(localResponse(408, "Request Timeout")), true);
-            maybeFinish();
-        }
-
-        @Override
-        public void onResponse(ClientTransaction transaction, SipMessage response) {
-            onBranchResponse(this, response);
-        }
-
-        @Override
-        public void onTimeout(ClientTransaction transaction) {
-            if (!isFinal) {
-                timeout();
-            }
-        }
-
-        @Override
-        public void onTransportError(ClientTransaction transaction, IOException error) {
-            if (!isFinal) {
-                ProxyCore.LOG.info("branch {} of {} could not be sent: {}", index, callId, error.toString());
-                finish(SipMessage.of(localResponse(503, "Service Unavailable")), false);
-                maybeFinish();
-            }
-        }
-
-        private SipClock.Timer schedule(Duration d, Runnable action) {
-            return core.clock().schedule(d.toMillis(),
-                    () -> core.executor().execute(callId, Admission.IN_PROGRESS, action));
-        }
-
-        private void cancelTimer(SipClock.Timer t) {
-            if (t != null) {
-                t.cancel();
-            }
-        }
-    }
-
-    private static final ClientTransactionListener IGNORE = new ClientTransactionListener() {
-        @Override
-        public void onResponse(ClientTransaction transaction, SipMessage response) {
-            // the 200 for a CANCEL we sent carries nothing for the caller (§16.10)
-        }
-
-        @Override
-        public void onTimeout(ClientTransaction transaction) {
-        }
-
-        @Override
-        public void onTransportError(ClientTransaction transaction, IOException error) {
-        }
-    };
 }
