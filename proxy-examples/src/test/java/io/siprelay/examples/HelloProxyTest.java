@@ -2,8 +2,8 @@ package io.siprelay.examples;
 
 import static io.siprelay.testkit.SipAssertions.assertThat;
 
-import io.siprelay.core.testkit.Peer;
-import io.siprelay.core.testkit.SipTestKit;
+import io.siprelay.testkit.Peer;
+import io.siprelay.testkit.SipTestKit;
 import io.siprelay.testkit.SipTestKitExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

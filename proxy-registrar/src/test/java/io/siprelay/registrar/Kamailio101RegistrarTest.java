@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siprelay.core.route.Route;
 import io.siprelay.core.route.Step;
-import io.siprelay.core.testkit.Peer;
-import io.siprelay.core.testkit.SipTestKit;
+import io.siprelay.testkit.Peer;
+import io.siprelay.testkit.SipTestKit;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
 import org.junit.jupiter.api.AfterEach;

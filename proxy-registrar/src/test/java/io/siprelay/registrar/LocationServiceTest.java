@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.siprelay.core.testkit.SipTestKit;
+import io.siprelay.testkit.SipTestKit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

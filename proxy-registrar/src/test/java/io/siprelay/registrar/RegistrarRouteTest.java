@@ -4,8 +4,8 @@ import static io.siprelay.testkit.SipAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siprelay.core.route.Route;
-import io.siprelay.core.testkit.Peer;
-import io.siprelay.core.testkit.SipTestKit;
+import io.siprelay.testkit.Peer;
+import io.siprelay.testkit.SipTestKit;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;

@@ -3,8 +3,8 @@ package io.siprelay.registrar;
 import static io.siprelay.testkit.SipAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.siprelay.core.testkit.Peer;
-import io.siprelay.core.testkit.SipTestKit;
+import io.siprelay.testkit.Peer;
+import io.siprelay.testkit.SipTestKit;
 import io.siprelay.registrar.store.JdbcLocationStore;
 import io.siprelay.registrar.store.LocationDatabase;
 import java.util.concurrent.ThreadLocalRandom;

@@ -1,6 +1,6 @@
 package io.siprelay.testkit;
 
-import io.siprelay.core.testkit.SipTestKit;
+import io.siprelay.testkit.SipTestKit;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;

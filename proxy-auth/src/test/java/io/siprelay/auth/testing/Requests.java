@@ -1,7 +1,7 @@
 package io.siprelay.auth.testing;
 
-import io.siprelay.core.testkit.Peer;
-import io.siprelay.core.testkit.SipTestKit;
+import io.siprelay.testkit.Peer;
+import io.siprelay.testkit.SipTestKit;
 import java.text.ParseException;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sip.InvalidArgumentException;

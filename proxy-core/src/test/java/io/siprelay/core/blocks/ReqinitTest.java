@@ -5,8 +5,8 @@ import io.siprelay.core.proxy.Myself;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siprelay.core.route.Route;
-import io.siprelay.core.testkit.Peer;
-import io.siprelay.core.testkit.SipTestKit;
+import io.siprelay.testkit.Peer;
+import io.siprelay.testkit.SipTestKit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siprelay.core.SipProxy;
 import io.siprelay.core.codec.SipCodec;
-import io.siprelay.core.testkit.SipTestKit;
+import io.siprelay.testkit.SipTestKit;
 import javax.sip.address.AddressFactory;
 import org.junit.jupiter.api.Test;
 

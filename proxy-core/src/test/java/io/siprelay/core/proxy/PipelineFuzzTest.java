@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siprelay.core.SipProxy;
 import io.siprelay.core.codec.CodecFuzzTest;
-import io.siprelay.core.testkit.Peer;
-import io.siprelay.core.testkit.SipTestKit;
+import io.siprelay.testkit.Peer;
+import io.siprelay.testkit.SipTestKit;
 import io.siprelay.core.transport.TransportType;
 import io.siprelay.core.transport.memory.InMemoryTransport;
 import java.net.InetSocketAddress;

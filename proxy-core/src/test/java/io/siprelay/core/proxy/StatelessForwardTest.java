@@ -3,8 +3,8 @@ package io.siprelay.core.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siprelay.core.SipProxy;
-import io.siprelay.core.testkit.Peer;
-import io.siprelay.core.testkit.SipTestKit;
+import io.siprelay.testkit.Peer;
+import io.siprelay.testkit.SipTestKit;
 import java.util.ListIterator;
 import javax.sip.header.MaxForwardsHeader;
 import javax.sip.header.ViaHeader;

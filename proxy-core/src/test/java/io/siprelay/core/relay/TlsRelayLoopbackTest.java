@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.siprelay.core.SipProxy;
 import io.siprelay.core.codec.SipCodec;
 import io.siprelay.core.codec.SipMessage;
-import io.siprelay.core.testkit.TestCertificates;
+import io.siprelay.testkit.TestCertificates;
 import io.siprelay.core.transport.TlsSettings;
 import io.siprelay.core.transport.TlsTransport;
 import java.net.InetSocketAddress;

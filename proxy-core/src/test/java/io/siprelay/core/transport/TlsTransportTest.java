@@ -7,7 +7,7 @@ import static io.siprelay.core.transport.StreamTestSupport.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.siprelay.core.testkit.TestCertificates;
+import io.siprelay.testkit.TestCertificates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;

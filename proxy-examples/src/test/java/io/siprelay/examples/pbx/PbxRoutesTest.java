@@ -4,8 +4,8 @@ import static io.siprelay.testkit.SipAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siprelay.core.concurrent.InlineExecutor;
-import io.siprelay.core.testkit.Peer;
-import io.siprelay.core.testkit.SipTestKit;
+import io.siprelay.testkit.Peer;
+import io.siprelay.testkit.SipTestKit;
 import io.siprelay.core.transport.TransportType;
 import io.siprelay.dispatcher.DispatcherEntry;
 import io.siprelay.permissions.AddressEntry;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siprelay.core.SipProxy;
 import io.siprelay.core.route.Route;
-import io.siprelay.core.testkit.TestCertificates;
+import io.siprelay.testkit.TestCertificates;
 import io.siprelay.core.transport.TcpTransport;
 import io.siprelay.core.transport.TlsSettings;
 import io.siprelay.core.transport.TlsTransport;

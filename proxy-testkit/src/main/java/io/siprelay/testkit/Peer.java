@@ -1,4 +1,4 @@
-package io.siprelay.core.testkit;
+package io.siprelay.testkit;
 
 import io.siprelay.core.codec.SipMessage;
 import io.siprelay.core.codec.SipParseException;

@@ -1,4 +1,4 @@
-package io.siprelay.core.testkit;
+package io.siprelay.testkit;
 
 import io.siprelay.core.SipProxy;
 import io.siprelay.core.clock.VirtualClock;

@@ -1,4 +1,4 @@
-package io.siprelay.core.testkit;
+package io.siprelay.testkit;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
