@@ -1,26 +1,16 @@
 package io.siprelay.testkit;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -172,7 +162,7 @@ public final class Sipp {
 
     /** Whether an executable {@code sipp} is on PATH. */
     public static boolean installed() {
-        return findOnPath().isPresent();
+        return SippProcesses.findOnPath().isPresent();
     }
 
     /**
@@ -191,23 +181,6 @@ public final class Sipp {
         Assumptions.assumeTrue(false, msg);
     }
 
-    private static Optional<Path> findOnPath() {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(java.io.File.pathSeparator)) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path p = Path.of(dir, EXECUTABLE);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
-    }
-
     /** Runs SIPp to completion (or until the wall-clock limit) and collects its results. */
     public Result run() throws IOException, InterruptedException {
         return start().await();
@@ -219,73 +192,16 @@ public final class Sipp {
      * {@link Running#close()} (e.g. in try-with-resources or an {@code @AfterEach}).
      */
     public Running start() throws IOException {
-        Path dir = workDirectory();
-        String fileName = Path.of(scenarioResource).getFileName().toString();
-        Path scenarioFile = dir.resolve(fileName);
-        try (InputStream in = resource(scenarioResource)) {
-            if (in == null) {
-                throw new IllegalArgumentException("no such resource: " + scenarioResource);
-            }
-            Files.copy(in, scenarioFile, StandardCopyOption.REPLACE_EXISTING);
-        }
-        Path statFile = dir.resolve("stat.csv");
-        Path errorFile = dir.resolve("errors.log");
-        Path screenFile = dir.resolve("screen.log");
-        Path stdout = dir.resolve("stdout.log");
-        Path stderr = dir.resolve("stderr.log");
+        SippRunFiles files = SippRunFiles.create(scenarioResource);
         int port = localPort > 0 ? localPort : freeLocalPort();
 
-        List<String> cmd = new ArrayList<>(List.of(
-                EXECUTABLE,
-                "-sf", scenarioFile.toString(),
-                "-t", transport.flag,
-                "-i", "127.0.0.1",
-                "-p", Integer.toString(port),
-                "-r", Integer.toString(rate),
-                "-timeout", globalTimeout.toMillis() + "ms",
-                "-timeout_error",
-                "-recv_timeout", recvTimeout.toMillis() + "ms",
-                "-nostdin",
-                "-trace_stat", "-stf", statFile.toString(), "-fd", "1", "-trace_counts",
-                "-trace_err", "-error_file", errorFile.toString(),
-                "-trace_screen", "-screen_file", screenFile.toString()));
-        if (calls > 0) {
-            cmd.addAll(List.of("-m", Integer.toString(calls)));
-        }
-        if (limit > 0) {
-            cmd.addAll(List.of("-l", Integer.toString(limit)));
-        }
-        if (injectionFile != null) {
-            cmd.addAll(List.of("-inf", injectionFile.toString()));
-        }
-        cmd.addAll(extraArgs);
-        if (target != null) {
-            cmd.add(target.getAddress().getHostAddress() + ":" + target.getPort());
-        }
-
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(dir.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(stdout.toFile())
-                .redirectError(stderr.toFile());
-        pb.environment().put("TERM", "dumb");
+        List<String> cmd = SippCommandLine.build(files, transport, port, rate, globalTimeout, recvTimeout, calls, limit,
+                injectionFile, extraArgs, target);
+        ProcessBuilder pb = SippProcesses.builder(cmd, files);
         long t0 = System.nanoTime();
         Process p = pb.start();
         Duration wallClock = wallClockLimit != null ? wallClockLimit : globalTimeout.plusSeconds(15);
-        return new Running(p, cmd, transport, port, dir, t0, wallClock, statFile, errorFile, screenFile, stdout,
-                stderr);
-    }
-
-    private static InputStream resource(String name) {
-        InputStream in = Sipp.class.getResourceAsStream(name);
-        ClassLoader context = Thread.currentThread().getContextClassLoader();
-        if (in == null && context != null) {
-            in = context.getResourceAsStream(name.startsWith("/") ? name.substring(1) : name);
-        }
-        if (in == null) {
-            throw new IllegalArgumentException("no such resource: " + name);
-        }
-        return in;
+        return new Running(p, cmd, transport, port, files, t0, wallClock);
     }
 
     /**
@@ -297,29 +213,19 @@ public final class Sipp {
         private final List<String> command;
         private final Transport transport;
         private final int localPort;
-        private final Path dir;
+        private final SippRunFiles files;
         private final long startNanos;
         private final Duration wallClockLimit;
-        private final Path statFile;
-        private final Path errorFile;
-        private final Path screenFile;
-        private final Path stdout;
-        private final Path stderr;
 
-        Running(Process process, List<String> command, Transport transport, int localPort, Path dir, long startNanos,
-                Duration wallClockLimit, Path statFile, Path errorFile, Path screenFile, Path stdout, Path stderr) {
+        Running(Process process, List<String> command, Transport transport, int localPort, SippRunFiles files,
+                long startNanos, Duration wallClockLimit) {
             this.process = process;
             this.command = command;
             this.transport = transport;
             this.localPort = localPort;
-            this.dir = dir;
+            this.files = files;
             this.startNanos = startNanos;
             this.wallClockLimit = wallClockLimit;
-            this.statFile = statFile;
-            this.errorFile = errorFile;
-            this.screenFile = screenFile;
-            this.stdout = stdout;
-            this.stderr = stderr;
         }
 
         public boolean isAlive() {
@@ -333,7 +239,7 @@ public final class Sipp {
 
         /** This run's directory: scenario, CSVs, logs. */
         public Path workDir() {
-            return dir;
+            return files.dir();
         }
 
         /**
@@ -346,7 +252,7 @@ public final class Sipp {
                 if (!process.isAlive()) {
                     throw new AssertionError("SIPp exited at start:\n" + stop(Duration.ZERO).diagnostics());
                 }
-                if (portTaken(transport, localPort)) {
+                if (SippPorts.portTaken(transport, localPort)) {
                     return;
                 }
                 Thread.sleep(50);
@@ -356,22 +262,22 @@ public final class Sipp {
 
         /** The last {@code -trace_stat} row written so far (every second and at exit): header name to value. */
         public Map<String, String> stats() throws IOException {
-            return lastStatLine(statFile);
+            return SippCsv.lastStatLine(files.stat());
         }
 
         /** A cumulative counter as of the last dump, read like {@link Result#counter(String)}; -1 if absent. */
         public long counter(String name) throws IOException {
-            return Result.counter(stats(), name);
+            return SippCsv.counter(stats(), name);
         }
 
         /** The last {@code -trace_counts} row written so far: per scenario step, e.g. {@code 5_BYE_Recv}. */
         public Map<String, String> counts() throws IOException {
-            return lastCountsLine(dir);
+            return SippCsv.lastCountsLine(files.dir());
         }
 
         /** A {@code -trace_counts} column as of the last dump, read like {@link Result#count(String)}. */
         public long count(String suffix) throws IOException {
-            return Result.count(counts(), suffix);
+            return SippCsv.count(counts(), suffix);
         }
 
         /** Waits for SIPp to exit, at most until the wall-clock limit counted from the start; then destroys it. */
@@ -379,7 +285,7 @@ public final class Sipp {
             long left = wallClockLimit.toNanos() - (System.nanoTime() - startNanos);
             boolean timedOut = !process.waitFor(Math.max(0, left), TimeUnit.NANOSECONDS);
             if (timedOut) {
-                destroy();
+                SippProcesses.destroy(process);
             }
             return collect(timedOut);
         }
@@ -391,7 +297,7 @@ public final class Sipp {
         public Result stop(Duration grace) throws IOException, InterruptedException {
             boolean timedOut = !process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
             if (timedOut) {
-                destroy();
+                SippProcesses.destroy(process);
             }
             return collect(timedOut);
         }
@@ -401,9 +307,7 @@ public final class Sipp {
          * before). Its exit code is then 137.
          */
         public Result kill() throws IOException, InterruptedException {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-            process.waitFor(5, TimeUnit.SECONDS);
+            SippProcesses.kill(process);
             return collect(false);
         }
 
@@ -411,25 +315,17 @@ public final class Sipp {
         @Override
         public void close() throws InterruptedException {
             if (process.isAlive()) {
-                destroy();
-            }
-        }
-
-        private void destroy() throws InterruptedException {
-            process.descendants().forEach(ProcessHandle::destroy);
-            process.destroy();
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-                process.waitFor(5, TimeUnit.SECONDS);
+                SippProcesses.destroy(process);
             }
         }
 
         private Result collect(boolean timedOut) throws IOException {
             Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
             int exit = process.isAlive() ? Integer.MIN_VALUE : process.exitValue();
-            return new Result(command, dir, exit, timedOut, elapsed, lastStatLine(statFile), lastCountsLine(dir),
-                    readQuietly(errorFile), readQuietly(screenFile), readQuietly(stdout), readQuietly(stderr));
+            return new Result(command, files.dir(), exit, timedOut, elapsed, SippCsv.lastStatLine(files.stat()),
+                    SippCsv.lastCountsLine(files.dir()), SippRunFiles.readQuietly(files.errors()),
+                    SippRunFiles.readQuietly(files.screen()), SippRunFiles.readQuietly(files.stdout()),
+                    SippRunFiles.readQuietly(files.stderr()));
         }
     }
 
@@ -439,37 +335,7 @@ public final class Sipp {
      * {@code -t l1} exits 1 with "To use a TLS transport you must compile SIPp with OpenSSL".
      */
     public static Optional<String> tlsUnsupportedReason() throws IOException, InterruptedException {
-        String help = runQuick(EXECUTABLE, "-h");
-        String version = runQuick(EXECUTABLE, "-v").lines().map(String::trim).filter(l -> l.startsWith("SIPp"))
-                .findFirst().orElse("SIPp (version unknown)");
-        if (help.contains("-tls_cert") && help.contains("l1")) {
-            return Optional.empty();
-        }
-        return Optional.of(version + ": no TLS in this build ('sipp -h' lists neither '-t l1' nor"
-                + " '-tls_cert'; SIPp needs to be compiled with OpenSSL for TLS)");
-    }
-
-    private static String runQuick(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(10, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-        }
-        return new String(out, StandardCharsets.ISO_8859_1);
-    }
-
-    /**
-     * A fresh directory for one run: under the module's {@code target/sipp-runs} when run from Maven (kept for
-     * inspection, removed by {@code mvn clean}), else in the system temp directory.
-     */
-    private static Path workDirectory() throws IOException {
-        Path target = Path.of("target");
-        if (Files.isDirectory(target)) {
-            Path base = Files.createDirectories(target.resolve("sipp-runs"));
-            return Files.createTempDirectory(base, "sipp-").toAbsolutePath();
-        }
-        return Files.createTempDirectory("sipp-").toAbsolutePath();
+        return SippProcesses.tlsUnsupportedReason();
     }
 
     /**
@@ -477,79 +343,7 @@ public final class Sipp {
      * whose address the proxy's route must know before it starts.
      */
     public static int freeLocalPort() throws IOException {
-        InetAddress lo = InetAddress.getByName("127.0.0.1");
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try (DatagramSocket d = new DatagramSocket(new InetSocketAddress(lo, 0))) {
-                int port = d.getLocalPort();
-                try (ServerSocket s = new ServerSocket()) {
-                    s.setReuseAddress(true);
-                    s.bind(new InetSocketAddress(lo, port));
-                    return port;
-                } catch (IOException taken) {
-                    // TCP side busy: try another
-                }
-            }
-        }
-        throw new IOException("no free local port for SIPp");
-    }
-
-    /** Whether something holds the port on 127.0.0.1: we cannot bind it ourselves. */
-    private static boolean portTaken(Transport transport, int port) {
-        InetSocketAddress a = new InetSocketAddress("127.0.0.1", port);
-        if (transport == Transport.UDP) {
-            try (DatagramSocket probe = new DatagramSocket(a)) {
-                return false;
-            } catch (IOException taken) {
-                return true;
-            }
-        }
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(a);
-            return false;
-        } catch (IOException taken) {
-            return true;
-        }
-    }
-
-    /** The last row of the {@code -trace_counts} CSV ({@code <scenario>_<pid>_counts.csv} in {@code dir}). */
-    static Map<String, String> lastCountsLine(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            Optional<Path> csv = files.filter(f -> f.getFileName().toString().endsWith("_counts.csv")).findFirst();
-            return csv.isPresent() ? lastStatLine(csv.get()) : new LinkedHashMap<>();
-        }
-    }
-
-    /** Header name to value of the last row of a SIPp CSV (empty when the file is missing). */
-    static Map<String, String> lastStatLine(Path csv) throws IOException {
-        Map<String, String> m = new LinkedHashMap<>();
-        if (!Files.exists(csv)) {
-            return m;
-        }
-        List<String> lines = new ArrayList<>();
-        for (String l : Files.readAllLines(csv, StandardCharsets.ISO_8859_1)) {
-            if (!l.isBlank()) {
-                lines.add(l);
-            }
-        }
-        if (lines.size() < 2) {
-            return m;
-        }
-        String[] names = lines.get(0).split(";", -1);
-        String[] values = lines.get(lines.size() - 1).split(";", -1);
-        for (int i = 0; i < names.length && i < values.length; i++) {
-            if (!names[i].isEmpty()) {
-                m.put(names[i].trim(), values[i].trim());
-            }
-        }
-        return m;
-    }
-
-    private static String readQuietly(Path p) {
-        try {
-            return Files.exists(p) ? Files.readString(p, StandardCharsets.ISO_8859_1) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return SippPorts.freeLocalPort();
     }
 
     /** The outcome of one SIPp run. */
@@ -571,15 +365,7 @@ public final class Sipp {
          * without a (P)/(C) pair such as {@code TotalCallCreated} are read as they are; -1 if absent.
          */
         public long counter(String name) {
-            return counter(finalStats, name);
-        }
-
-        static long counter(Map<String, String> stats, String name) {
-            String v = stats.getOrDefault(name + "(C)", stats.get(name));
-            if (v == null || v.isEmpty()) {
-                return -1;
-            }
-            return Long.parseLong(v);
+            return SippCsv.counter(finalStats, name);
         }
 
         /**
@@ -587,28 +373,12 @@ public final class Sipp {
          * {@code 2_OPTIONS_Recv} (the first such column); -1 if absent.
          */
         public long count(String suffix) {
-            return count(finalCounts, suffix);
-        }
-
-        static long count(Map<String, String> counts, String suffix) {
-            for (Map.Entry<String, String> e : counts.entrySet()) {
-                if (e.getKey().endsWith(suffix) && !e.getValue().isEmpty()) {
-                    return Long.parseLong(e.getValue());
-                }
-            }
-            return -1;
+            return SippCsv.count(finalCounts, suffix);
         }
 
         /** The non-zero cumulative {@code Failed*} counters but {@code FailedCall}: why calls failed. */
         public Map<String, Long> failureKinds() {
-            Map<String, Long> kinds = new java.util.TreeMap<>();
-            finalStats.forEach((k, v) -> {
-                if (k.startsWith("Failed") && k.endsWith("(C)") && !k.equals("FailedCall(C)") && !v.isEmpty()
-                        && !"0".equals(v)) {
-                    kinds.put(k.substring(0, k.length() - 3), Long.parseLong(v));
-                }
-            });
-            return kinds;
+            return SippCsv.failureKinds(finalStats);
         }
 
         public long successfulCalls() {
