@@ -3,7 +3,6 @@ package io.siprelay.examples.management;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.siprelay.examples.pbx.Pbx;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,7 +51,7 @@ public final class ManagementServer implements AutoCloseable {
     }
 
     /** Serves the PBX's RPC methods and metrics on {@code address}. */
-    public static ManagementServer start(Pbx pbx, InetSocketAddress address, String token) {
+    public static ManagementServer start(ManagedPbx pbx, InetSocketAddress address, String token) {
         PbxMetrics m = PbxMetrics.bind(pbx);
         return start(PbxRpc.create(pbx, new ObjectMapper()), address, token, m::scrape);
     }

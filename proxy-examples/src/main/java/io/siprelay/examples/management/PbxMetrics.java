@@ -9,8 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.siprelay.core.proxy.ProxyStats;
 import io.siprelay.dispatcher.Destination;
 import io.siprelay.dispatcher.Dispatcher;
-import io.siprelay.examples.pbx.Pbx;
-import io.siprelay.examples.pbx.PbxCounters;
+import io.siprelay.examples.management.ManagedPbx.Counters;
 import io.siprelay.registrar.ul.UlDump;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -40,10 +39,10 @@ import java.util.function.ToDoubleFunction;
  */
 public final class PbxMetrics {
 
-    private final Pbx pbx;
+    private final ManagedPbx pbx;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
-    private PbxMetrics(Pbx pbx) {
+    private PbxMetrics(ManagedPbx pbx) {
         this.pbx = pbx;
         ProxyStats s = pbx.proxy().stats();
         coreCounter("received", s, ProxyStats::received);
@@ -59,8 +58,8 @@ public final class PbxMetrics {
         coreCounter("route_errors", s, ProxyStats::routeErrors);
         FunctionCounter.builder("siprelay.overload.rejected", s, ProxyStats::overloadRejected)
                 .tag("reason", "queue_full").description("new requests refused with 503").register(registry);
-        PbxCounters c = pbx.counters();
-        FunctionCounter.builder("siprelay.overload.rejected", c, PbxCounters::shutdownRejected)
+        Counters c = pbx.counters();
+        FunctionCounter.builder("siprelay.overload.rejected", c, Counters::shutdownRejected)
                 .tag("reason", "shutting_down").description("new requests refused with 503").register(registry);
         Gauge.builder("siprelay.transactions.active", pbx.proxy(), p -> p.activeRelays())
                 .description("relays (stateful proxy transactions) running").register(registry);
@@ -68,11 +67,11 @@ public final class PbxMetrics {
                 .description("AoRs with unexpired contacts").register(registry);
         Gauge.builder("siprelay.registered.contacts", this, PbxMetrics::contacts)
                 .description("unexpired contacts").register(registry);
-        FunctionCounter.builder("siprelay.carrier.calls", c, PbxCounters::fromCarrier).tag("direction", "from")
+        FunctionCounter.builder("siprelay.carrier.calls", c, Counters::fromCarrier).tag("direction", "from")
                 .register(registry);
-        FunctionCounter.builder("siprelay.carrier.calls", c, PbxCounters::toCarrier).tag("direction", "to")
+        FunctionCounter.builder("siprelay.carrier.calls", c, Counters::toCarrier).tag("direction", "to")
                 .register(registry);
-        FunctionCounter.builder("siprelay.dispatcher.failovers", c, PbxCounters::failovers)
+        FunctionCounter.builder("siprelay.dispatcher.failovers", c, Counters::failovers)
                 .description("failure route moved on to the next destination").register(registry);
         FunctionCounter.builder("siprelay.pike.dropped", pbx.flood(), f -> f.dropped())
                 .description("requests dropped by flood detection").register(registry);
@@ -80,7 +79,7 @@ public final class PbxMetrics {
     }
 
     /** Meters over {@code pbx}. */
-    public static PbxMetrics bind(Pbx pbx) {
+    public static PbxMetrics bind(ManagedPbx pbx) {
         return new PbxMetrics(pbx);
     }
 
@@ -90,10 +89,10 @@ public final class PbxMetrics {
 
     /** The Prometheus text exposition of every meter. */
     public String scrape() {
-        PbxCounters c = pbx.counters();
-        dynamic(c, "siprelay.requests", "method", PbxCounters::requestsByMethod, "requests seen by the request route");
-        dynamic(c, "siprelay.auth.failures", "result", PbxCounters::authFailures, "failed digest checks");
-        dynamic(c, "siprelay.registrations", "result", PbxCounters::registrations, "REGISTER outcomes");
+        Counters c = pbx.counters();
+        dynamic(c, "siprelay.requests", "method", Counters::requestsByMethod, "requests seen by the request route");
+        dynamic(c, "siprelay.auth.failures", "result", Counters::authFailures, "failed digest checks");
+        dynamic(c, "siprelay.registrations", "result", Counters::registrations, "REGISTER outcomes");
         for (int code : c.repliesByCode().keySet()) {
             FunctionCounter.builder("siprelay.replies", c, x -> x.repliesByCode().getOrDefault(code, 0L))
                     .tag("code", Integer.toString(code)).tag("class", (code / 100) + "xx")
@@ -129,7 +128,7 @@ public final class PbxMetrics {
     }
 
     /** One counter per key the map has now; registering an existing one again is a no-op. */
-    private void dynamic(PbxCounters c, String name, String tag, Function<PbxCounters, Map<String, Long>> values,
+    private void dynamic(Counters c, String name, String tag, Function<Counters, Map<String, Long>> values,
                          String description) {
         for (String k : values.apply(c).keySet()) {
             FunctionCounter.builder(name, c, x -> values.apply(x).getOrDefault(k, 0L)).tag(tag, k)

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.siprelay.dispatcher.Destination;
 import io.siprelay.dispatcher.Dispatcher;
 import io.siprelay.dispatcher.DispatcherReloadException;
-import io.siprelay.examples.pbx.Pbx;
-import io.siprelay.examples.pbx.Version;
 import io.siprelay.permissions.AddressEntry;
 import io.siprelay.permissions.ReloadResult;
 import io.siprelay.registrar.ul.UlAor;
@@ -42,7 +40,7 @@ public final class PbxRpc {
     }
 
     /** A dispatcher with every method of {@code pbx} registered. */
-    public static JsonRpc create(Pbx pbx, ObjectMapper mapper) {
+    public static JsonRpc create(ManagedPbx pbx, ObjectMapper mapper) {
         JsonRpc rpc = new JsonRpc(mapper);
         rpc.register("ul.dump", p -> {
             p.expect(0, 1, "[] or [\"brief\"]");
@@ -139,13 +137,13 @@ public final class PbxRpc {
         });
         rpc.register("core.version", p -> {
             p.expect(0, 0, "no parameters");
-            return "SipRelay " + Version.current() + " (Java " + System.getProperty("java.version") + ")";
+            return "SipRelay " + pbx.version() + " (Java " + System.getProperty("java.version") + ")";
         });
         return rpc;
     }
 
     /** Everything {@code stats.get} returns. */
-    public static Map<String, Object> stats(Pbx pbx) {
+    public static Map<String, Object> stats(ManagedPbx pbx) {
         Map<String, Object> m = new LinkedHashMap<>();
         Map<String, Object> core = new LinkedHashMap<>(pbx.proxy().stats().snapshot());
         core.put("active_relays", pbx.proxy().activeRelays());

@@ -24,6 +24,7 @@ import io.siprelay.core.transport.UdpTransport;
 import io.siprelay.dispatcher.Algorithm;
 import io.siprelay.dispatcher.Dispatcher;
 import io.siprelay.dispatcher.JdbiDispatcherSource;
+import io.siprelay.examples.management.ManagedPbx;
 import io.siprelay.examples.management.ManagementServer;
 import io.siprelay.permissions.Permissions;
 import io.siprelay.registrar.NatKeepalive;
@@ -59,7 +60,7 @@ import org.slf4j.LoggerFactory;
  *         .start();
  * }</pre>
  */
-public final class Pbx implements AutoCloseable {
+public final class Pbx implements ManagedPbx, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Pbx.class);
 
@@ -206,6 +207,7 @@ public final class Pbx implements AutoCloseable {
         return domain;
     }
 
+    @Override
     public SipProxy proxy() {
         return proxy;
     }
@@ -214,15 +216,18 @@ public final class Pbx implements AutoCloseable {
         return routes;
     }
 
+    @Override
     public Registrar registrar() {
         return registrar;
     }
 
+    @Override
     public DigestAuth auth() {
         return auth;
     }
 
     /** The {@code subscriber} table ({@code kamctl add}). */
+    @Override
     public JdbcSubscriberStore subscribers() {
         return subscribers;
     }
@@ -232,10 +237,12 @@ public final class Pbx implements AutoCloseable {
         return addresses;
     }
 
+    @Override
     public Permissions permissions() {
         return permissions;
     }
 
+    @Override
     public Dispatcher dispatcher() {
         return dispatcher;
     }
@@ -245,10 +252,12 @@ public final class Pbx implements AutoCloseable {
         return keepalive;
     }
 
+    @Override
     public FloodDetector flood() {
         return flood;
     }
 
+    @Override
     public PbxCounters counters() {
         return counters;
     }
@@ -259,8 +268,15 @@ public final class Pbx implements AutoCloseable {
     }
 
     /** Wall-clock start time, epoch millis. */
+    @Override
     public long startedMillis() {
         return startedMillis;
+    }
+
+    /** The SipRelay version this PBX was built from. */
+    @Override
+    public String version() {
+        return Version.current();
     }
 
     /** True once {@link #close()} has begun: new requests get 503. */

@@ -2,6 +2,7 @@ package io.siprelay.examples.pbx;
 
 import io.siprelay.auth.AuthResult;
 import io.siprelay.core.route.RequestContext;
+import io.siprelay.examples.management.ManagedPbx;
 import io.siprelay.registrar.Registrar;
 import io.siprelay.registrar.SaveResult;
 import java.util.LinkedHashMap;
@@ -15,7 +16,7 @@ import java.util.concurrent.atomic.LongAdder;
  * The PBX's own counters (what the routes decided), read by {@code stats.get} and by the Prometheus metrics.
  * Lock-free: every counter is a {@link LongAdder}.
  */
-public final class PbxCounters {
+public final class PbxCounters implements ManagedPbx.Counters {
 
     private final Map<String, LongAdder> requestsByMethod = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> authFailures = new ConcurrentHashMap<>();
@@ -65,6 +66,7 @@ public final class PbxCounters {
     }
 
     /** Responses received from downstream for relayed requests, by status code (provisionals included). */
+    @Override
     public Map<Integer, Long> repliesByCode() {
         Map<Integer, Long> out = new TreeMap<>();
         repliesByCode.forEach((k, v) -> out.put(k, v.sum()));
@@ -72,55 +74,66 @@ public final class PbxCounters {
     }
 
     /** Methods with relayed transactions that got a final answer. */
+    @Override
     public java.util.Set<String> answeredMethods() {
         return new java.util.TreeSet<>(answerTimes.keySet());
     }
 
     /** Final answers received for relayed requests of {@code method}. */
+    @Override
     public long answerCount(String method) {
         LongAdder[] t = answerTimes.get(method);
         return t == null ? 0 : t[0].sum();
     }
 
     /** Sum of the times from the request route to each final answer, nanoseconds. */
+    @Override
     public long answerNanos(String method) {
         LongAdder[] t = answerTimes.get(method);
         return t == null ? 0 : t[1].sum();
     }
 
     /** Requests seen by the request route, by method (unknown methods count as OTHER). */
+    @Override
     public Map<String, Long> requestsByMethod() {
         return sums(requestsByMethod);
     }
 
     /** Failed digest checks by {@link AuthResult} (lower case): no_credentials is the normal first challenge. */
+    @Override
     public Map<String, Long> authFailures() {
         return sums(authFailures);
     }
 
     /** REGISTER outcomes by {@link SaveResult} (lower case). */
+    @Override
     public Map<String, Long> registrations() {
         return sums(registrations);
     }
 
+    @Override
     public long fromCarrier() {
         return fromCarrier.sum();
     }
 
+    @Override
     public long toCarrier() {
         return toCarrier.sum();
     }
 
+    @Override
     public long failovers() {
         return failovers.sum();
     }
 
     /** New requests refused with 503 while shutting down. */
+    @Override
     public long shutdownRejected() {
         return overloadRejected.sum();
     }
 
     /** Everything, for {@code stats.get}. */
+    @Override
     public Map<String, Object> snapshot() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("requests", requestsByMethod());
