@@ -13,6 +13,7 @@ import io.siprelay.core.route.RequestContext;
 import io.siprelay.core.route.Step;
 import io.siprelay.core.route.Target;
 import io.siprelay.core.route.TxKey;
+import io.siprelay.core.route.RouteInternals;
 import io.siprelay.core.transaction.ServerTransaction;
 import io.siprelay.core.transport.Flow;
 import java.text.ParseException;
@@ -80,7 +81,7 @@ final class ProxyTransaction {
         this.source = ctx.source();
         this.callId = incoming.callId();
         this.invite = Request.INVITE.equals(incoming.method());
-        this.vars = ctx.sharedVars();
+        this.vars = RouteInternals.sharedVars(ctx);
         this.recordRoute = ctx.isRecordRouted();
         this.localTag = "rl" + Long.toHexString(ProxyCore.hash(callId, incoming.topViaBranch()));
         adoptSettings(ctx);
@@ -108,13 +109,13 @@ final class ProxyTransaction {
 
     private void adoptSettings(RequestContext ctx) {
         this.template = ctx.request();
-        this.failureRoute = ctx.failureRoute();
+        this.failureRoute = RouteInternals.failureRoute(ctx);
         if (ctx.replyRoute() != null || replyRoute == null) {
             this.replyRoute = ctx.replyRoute(); // like t_on_reply, it stays armed through a failure-route relay
         }
         this.branchRoute = ctx.branchRoute();
-        Duration frOverride = ctx.frTimer();
-        Duration frInvOverride = ctx.frInvTimer();
+        Duration frOverride = RouteInternals.frTimer(ctx);
+        Duration frInvOverride = RouteInternals.frInvTimer(ctx);
         this.fr = frOverride != null ? frOverride : core.relayTimers().fr();
         this.frInv = frInvOverride != null ? frInvOverride : core.relayTimers().frInv();
     }
@@ -499,7 +500,7 @@ final class ProxyTransaction {
 
         FailureRouteContext(ProxyTransaction pt, Request request, Response best, boolean localTimeout) {
             super(request, pt.source, best, pt.canceled, localTimeout);
-            adoptVars(pt.vars);
+            RouteInternals.adoptVars(this, pt.vars);
         }
 
         @Override

@@ -1,0 +1,40 @@
+package io.siprelay.core.route;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What the proxy core reads from a {@link RequestContext} and routes never need: the armed failure route, the timer
+ * overrides and the live per-transaction variables. Kept off the context so a route cannot call them; for the proxy
+ * core only, may change in any release.
+ */
+public final class RouteInternals {
+
+    private RouteInternals() {
+    }
+
+    /** The armed failure route ({@code t_on_failure}), or null. */
+    public static FailureRoute failureRoute(RequestContext ctx) {
+        return ctx.failureRoute;
+    }
+
+    /** This transaction's fr_timer, or null for the proxy's. */
+    public static Duration frTimer(RequestContext ctx) {
+        return ctx.frTimer;
+    }
+
+    /** This transaction's fr_inv_timer, or null for the proxy's. */
+    public static Duration frInvTimer(RequestContext ctx) {
+        return ctx.frInvTimer;
+    }
+
+    /** The live variables map, created on demand, shared with the transaction's later routes. */
+    public static Map<TxKey<?>, Object> sharedVars(RequestContext ctx) {
+        return ctx.sharedVars();
+    }
+
+    /** Seeds a context of a later route (failure route) with the transaction's variables. */
+    public static void adoptVars(RequestContext ctx, Map<TxKey<?>, Object> shared) {
+        ctx.vars = shared;
+    }
+}
