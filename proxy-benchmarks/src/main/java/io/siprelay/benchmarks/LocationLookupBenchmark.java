@@ -2,9 +2,9 @@ package io.siprelay.benchmarks;
 
 import io.siprelay.core.clock.VirtualClock;
 import io.siprelay.core.codec.SipCodec;
-import io.siprelay.registrar.Binding;
 import io.siprelay.registrar.LookupResult;
 import io.siprelay.registrar.Registrar;
+import io.siprelay.registrar.store.Binding;
 import io.siprelay.registrar.store.MemoryLocationStore;
 import java.util.List;
 import java.util.Random;

@@ -1,6 +1,7 @@
 package io.siprelay.registrar;
 
 import io.siprelay.core.clock.SipClock;
+import io.siprelay.registrar.store.Binding;
 import io.siprelay.registrar.store.LocationStore;
 import io.siprelay.registrar.ul.UlAor;
 import io.siprelay.registrar.ul.UlContact;

@@ -4,6 +4,7 @@ import io.siprelay.core.clock.SipClock;
 import io.siprelay.core.route.BranchRoute;
 import io.siprelay.core.route.RequestContext;
 import io.siprelay.core.route.Target;
+import io.siprelay.registrar.store.Binding;
 import io.siprelay.registrar.store.LocationStore;
 import java.text.ParseException;
 import java.util.ArrayList;
@@ -44,7 +45,7 @@ final class Lookup {
         }
         List<Binding> usable = new ArrayList<>(all.size());
         for (Binding b : all) {
-            if (b.allows(ctx.method())) {
+            if (accepts(b, ctx.method())) {
                 usable.add(b);
             }
         }
@@ -87,8 +88,13 @@ final class Lookup {
         return LookupResult.FOUND;
     }
 
+    /** True when the contact accepts {@code method} (no Allow stored means every method). */
+    private static boolean accepts(Binding b, String method) {
+        return b.methods() == null || Methods.allows(b.methods(), method);
+    }
+
     private static String destinationOf(Binding b) {
-        String hop = b.firstPathHop();
+        String hop = PathHeaders.firstHop(b.path());
         if (hop != null) {
             return PathHeaders.stripBrackets(hop);
         }

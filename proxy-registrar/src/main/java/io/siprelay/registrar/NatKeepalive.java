@@ -4,6 +4,7 @@ import io.siprelay.core.SipProxy;
 import io.siprelay.core.clock.SipClock;
 import io.siprelay.core.clock.VirtualClock;
 import io.siprelay.core.codec.SipCodec;
+import io.siprelay.registrar.store.Binding;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -161,7 +162,7 @@ public final class NatKeepalive implements AutoCloseable {
             LOG.debug("no keep-alive for {}: {}", b.contact(), e.toString());
             return false;
         }
-        String dest = b.received() != null ? b.received() : b.firstPathHop();
+        String dest = b.received() != null ? b.received() : PathHeaders.firstHop(b.path());
         boolean ok = proxy.sendStateless(r, dest);
         if (ok) {
             sent.increment();

@@ -51,6 +51,11 @@ final class PathHeaders {
         return out;
     }
 
+    /** The first hop of a Path value, or null for none. */
+    static String firstHop(String path) {
+        return path == null ? null : splitPath(path).get(0);
+    }
+
     static String stripBrackets(String hop) {
         int lt = hop.indexOf('<');
         int gt = hop.indexOf('>', lt + 1);

@@ -6,6 +6,7 @@ import io.siprelay.core.route.RequestContext;
 import io.siprelay.core.route.Route;
 import io.siprelay.core.route.Step;
 import io.siprelay.core.route.TxKey;
+import io.siprelay.registrar.store.Binding;
 import io.siprelay.registrar.store.LocationStore;
 import io.siprelay.registrar.store.MemoryLocationStore;
 import java.util.ArrayList;

@@ -4,6 +4,7 @@ import io.siprelay.core.clock.SipClock;
 import io.siprelay.core.route.RequestContext;
 import io.siprelay.core.route.Step;
 import io.siprelay.registrar.Registrar.TooManyContactsMode;
+import io.siprelay.registrar.store.Binding;
 import io.siprelay.registrar.store.LocationStore;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -7,6 +7,7 @@ import io.siprelay.core.blocks.Dialogs;
 import io.siprelay.core.blocks.Nat;
 import io.siprelay.core.proxy.Myself;
 import io.siprelay.core.route.Route;
+import io.siprelay.registrar.store.Binding;
 import io.siprelay.testkit.Peer;
 import io.siprelay.testkit.SipTestKit;
 import java.text.ParseException;

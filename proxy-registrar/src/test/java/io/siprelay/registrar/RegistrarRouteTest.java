@@ -4,6 +4,7 @@ import static io.siprelay.testkit.SipAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siprelay.core.route.Route;
+import io.siprelay.registrar.store.Binding;
 import io.siprelay.testkit.Peer;
 import io.siprelay.testkit.SipTestKit;
 import java.time.Duration;

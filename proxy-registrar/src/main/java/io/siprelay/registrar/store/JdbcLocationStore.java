@@ -1,6 +1,5 @@
 package io.siprelay.registrar.store;
 
-import io.siprelay.registrar.Binding;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDateTime;

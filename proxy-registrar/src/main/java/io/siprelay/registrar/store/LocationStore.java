@@ -1,6 +1,5 @@
 package io.siprelay.registrar.store;
 
-import io.siprelay.registrar.Binding;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;

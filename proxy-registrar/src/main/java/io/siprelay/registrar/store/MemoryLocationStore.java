@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.siprelay.core.clock.SipClock;
-import io.siprelay.registrar.Binding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

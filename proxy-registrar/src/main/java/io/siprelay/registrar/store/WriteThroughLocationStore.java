@@ -1,7 +1,6 @@
 package io.siprelay.registrar.store;
 
 import io.siprelay.core.clock.SipClock;
-import io.siprelay.registrar.Binding;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

@@ -2,7 +2,7 @@ package io.siprelay.registrar.ul;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import io.siprelay.registrar.Binding;
+import io.siprelay.registrar.store.Binding;
 
 /**
  * One contact as Kamailio's {@code ul.dump}/{@code ul.lookup} print it. Absent strings are {@code "[not set]"},

@@ -1,7 +1,7 @@
 package io.siprelay.registrar.bench;
 
 import io.siprelay.core.clock.VirtualClock;
-import io.siprelay.registrar.Binding;
+import io.siprelay.registrar.store.Binding;
 import io.siprelay.registrar.store.MemoryLocationStore;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;

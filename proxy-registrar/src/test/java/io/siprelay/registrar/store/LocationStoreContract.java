@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.siprelay.core.clock.VirtualClock;
-import io.siprelay.registrar.Binding;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,6 @@ package io.siprelay.registrar.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.siprelay.registrar.Binding;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.siprelay.registrar;
+package io.siprelay.registrar.store;
 
 import java.util.Objects;
 
@@ -23,7 +23,8 @@ import java.util.Objects;
  * @param cflags       Kamailio's branch flags (e.g. the NAT flag), restored at lookup
  * @param userAgent    the User-Agent of the REGISTER, or an empty string
  * @param socket       the local socket the REGISTER arrived on ({@code udp:127.0.0.1:5060}), or null
- * @param methods      the methods the contact accepts as a {@link Methods} bit mask, or null for all
+ * @param methods      the methods the contact accepts as a bit mask ({@code io.siprelay.registrar.Methods}), or null
+ *                     for all
  * @param instance     the {@code +sip.instance} parameter (RFC 5626), or null
  * @param regId        the {@code reg-id} parameter (RFC 5626), or 0
  */
@@ -48,16 +49,6 @@ public record Binding(String ruid, String aor, String contact, String received, 
     public long remainingSeconds(long nowMillis) {
         long left = expiresAt - nowMillis;
         return left <= 0 ? 0 : (left + 999) / 1000;
-    }
-
-    /** True when the contact accepts {@code method} (no Allow stored means every method). */
-    public boolean allows(String method) {
-        return methods == null || Methods.allows(methods, method);
-    }
-
-    /** The first Path hop, or null. */
-    public String firstPathHop() {
-        return path == null ? null : PathHeaders.splitPath(path).get(0);
     }
 
     /** A copy with a new expiry and modification time. */
