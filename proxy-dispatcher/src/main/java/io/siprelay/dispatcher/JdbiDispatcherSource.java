@@ -1,9 +1,10 @@
 package io.siprelay.dispatcher;
 
+import io.siprelay.db.Database;
+import io.siprelay.db.Migration;
 import java.nio.file.Path;
 import java.util.List;
-import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
+import java.util.Map;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -16,41 +17,29 @@ public final class JdbiDispatcherSource implements DispatcherSource {
 
     private final Jdbi jdbi;
 
+    /** Over a JDBI whose database already has the table (no migration). */
     public JdbiDispatcherSource(Jdbi jdbi) {
         this.jdbi = jdbi;
     }
 
-    /** Over a data source (e.g. HikariCP), creating the table first when it is missing. */
-    public static JdbiDispatcherSource create(DataSource dataSource) {
-        migrate(dataSource);
-        return new JdbiDispatcherSource(Jdbi.create(dataSource));
+    /** The {@code dispatcher} table in {@code database}, created first when it is missing. */
+    public static JdbiDispatcherSource on(Database database) {
+        migrate(database);
+        return new JdbiDispatcherSource(database.jdbi());
     }
 
-    /** The embedded default: an H2 file database {@code dispatcher} under {@code dataDir}. */
+    /**
+     * An embedded H2 file database {@code dispatcher} under {@code dataDir}. Its pool stays open for the life of the
+     * process (a source has no close); an application that stops and starts uses {@link #on(Database)}.
+     */
     public static JdbiDispatcherSource h2(Path dataDir) {
-        org.h2.jdbcx.JdbcDataSource ds = new org.h2.jdbcx.JdbcDataSource();
-        ds.setURL("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("dispatcher") + ";AUTO_SERVER=FALSE");
-        return create(ds);
+        return on(Database.h2(dataDir, "dispatcher"));
     }
 
     /** Creates or migrates the {@code dispatcher} table (the {@code kamdbctl create} step). */
-    public static void migrate(DataSource dataSource) {
-        String vendor;
-        try (java.sql.Connection c = dataSource.getConnection()) {
-            String product = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
-            vendor = product.contains("postgres") ? "postgresql"
-                    : product.contains("mariadb") || product.contains("mysql") ? "mysql" : "h2";
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException("cannot connect to the dispatcher database: " + e.getMessage(), e);
-        }
-        Flyway.configure(JdbiDispatcherSource.class.getClassLoader())
-                .dataSource(dataSource)
-                .table("dispatcher_schema_history")
-                .locations("classpath:db/dispatcher/" + vendor)
-                .baselineOnMigrate(true)
-                .baselineVersion("0")
-                .load()
-                .migrate();
+    public static void migrate(Database database) {
+        database.migrate(new Migration(JdbiDispatcherSource.class, "db/dispatcher/{dialect}",
+                "dispatcher_schema_history", Map.of()));
     }
 
     @Override

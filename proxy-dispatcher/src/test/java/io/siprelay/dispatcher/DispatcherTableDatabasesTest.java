@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.siprelay.db.Database;
 import io.siprelay.core.clock.VirtualClock;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -91,8 +92,8 @@ class DispatcherTableDatabasesTest {
 
         @Test
         void flywayCreatesKamailiosTableAndTheHistoryAndIsIdempotent() throws SQLException {
-            JdbiDispatcherSource.create(dataSource);
-            JdbiDispatcherSource.migrate(dataSource); // a second start: nothing to do, no error
+            JdbiDispatcherSource.on(Database.of(dataSource));
+            JdbiDispatcherSource.migrate(Database.of(dataSource)); // a second start: nothing to do, no error
             try (Connection c = dataSource.getConnection()) {
                 List<String> columns = Jdbi.create(dataSource).withHandle(h -> h.createQuery(
                                 "SELECT column_name FROM information_schema.columns WHERE table_schema = :s"
@@ -113,7 +114,7 @@ class DispatcherTableDatabasesTest {
 
         @Test
         void insertLoadDeleteRoundTripWithGeneratedIdsAndKamailioDefaults() {
-            JdbiDispatcherSource src = JdbiDispatcherSource.create(dataSource);
+            JdbiDispatcherSource src = JdbiDispatcherSource.on(Database.of(dataSource));
             assertThat(src.load()).isEmpty();
             DispatcherEntry a = src.insert(DispatcherEntry.of(1, "sip:mg1.test:5060", 0, 10,
                     "duid=mg1;weight=75;maxload=20;carrier=acme"));
@@ -158,9 +159,9 @@ class DispatcherTableDatabasesTest {
 
         @Test
         void dispatcherAddRemoveAndReloadPickUpChangesMadeElsewhere() {
-            JdbiDispatcherSource src = JdbiDispatcherSource.create(dataSource);
+            JdbiDispatcherSource src = JdbiDispatcherSource.on(Database.of(dataSource));
             Dispatcher ds = dispatcher(src);
-            Dispatcher other = dispatcher(JdbiDispatcherSource.create(dataSource)); // a second proxy, same table
+            Dispatcher other = dispatcher(JdbiDispatcherSource.on(Database.of(dataSource))); // a second proxy, same table
             assertThat(ds.setIds()).isEmpty();
 
             DispatcherEntry added = ds.add(DispatcherEntry.of(1, "sip:mg1.test", 0, 10, "weight=75"));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siprelay.testkit.Peer;
 import io.siprelay.testkit.SipTestKit;
+import io.siprelay.db.Database;
 import io.siprelay.registrar.store.JdbcLocationStore;
 import io.siprelay.registrar.store.LocationDatabase;
 import java.util.concurrent.ThreadLocalRandom;
@@ -26,11 +27,13 @@ class SharedDatabaseTest {
     void registeredThroughOneReachableThroughTheOther() {
         String table = "location_shared" + Long.toHexString(System.nanoTime())
                 + ThreadLocalRandom.current().nextInt(1000);
-        LocationDatabase dbA = LocationDatabase.builder().jdbcUrl(URL).user("postgres").table(table).build();
-        LocationDatabase dbB = LocationDatabase.builder().jdbcUrl(URL).user("postgres").table(table).build();
-        try (SipTestKit kit = SipTestKit.create();
-             JdbcLocationStore storeA = new JdbcLocationStore(dbA);
-             JdbcLocationStore storeB = new JdbcLocationStore(dbB);
+        try (Database instanceA = Database.builder().url(URL).user("postgres").open();
+             Database instanceB = Database.builder().url(URL).user("postgres").open();
+             SipTestKit kit = SipTestKit.create();
+             JdbcLocationStore storeA = new JdbcLocationStore(
+                     LocationDatabase.builder().database(instanceA).table(table).build());
+             JdbcLocationStore storeB = new JdbcLocationStore(
+                     LocationDatabase.builder().database(instanceB).table(table).build());
              Registrar regA = Registrar.builder().clock(kit.clock()).store(storeA).build();
              Registrar regB = Registrar.builder().clock(kit.clock()).store(storeB).build()) {
             try {
@@ -57,7 +60,7 @@ class SharedDatabaseTest {
                 regB.unregister("alice@example.com");
                 assertThat(regA.registered("alice@example.com")).isFalse();
             } finally {
-                dbA.dropTable();
+                storeA.database().dropTable();
             }
         }
     }

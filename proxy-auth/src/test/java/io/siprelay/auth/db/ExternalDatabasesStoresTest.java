@@ -1,5 +1,6 @@
 package io.siprelay.auth.db;
 
+import io.siprelay.db.Database;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 
@@ -13,16 +14,16 @@ class ExternalDatabasesStoresTest {
     @Nested
     class MariaDb extends JdbcStoresContract {
         @Override
-        protected AuthDatabase.Builder database() {
-            return AuthDatabase.builder().url("jdbc:mariadb://127.0.0.1:3306/test").user("root").password("");
+        protected Database.Builder database() {
+            return Database.builder().url("jdbc:mariadb://127.0.0.1:3306/test").user("root").password("");
         }
     }
 
     @Nested
     class PostgreSql extends JdbcStoresContract {
         @Override
-        protected AuthDatabase.Builder database() {
-            return AuthDatabase.builder().url("jdbc:postgresql://127.0.0.1:5432/test").user("postgres");
+        protected Database.Builder database() {
+            return Database.builder().url("jdbc:postgresql://127.0.0.1:5432/test").user("postgres");
         }
     }
 }

@@ -14,6 +14,7 @@ import io.siprelay.testkit.SipTestKit;
 import io.siprelay.permissions.AddressEntry;
 import io.siprelay.permissions.Permissions;
 import java.util.ArrayList;
+import io.siprelay.db.Database;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -33,18 +34,20 @@ abstract class JdbcStoresContract {
 
     protected final String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 10)
             .toLowerCase(Locale.ROOT);
+    protected Database pool;
     protected AuthDatabase db;
 
-    /** A builder pointing at the database, without table names. */
-    protected abstract AuthDatabase.Builder database();
+    /** A builder pointing at the database. */
+    protected abstract Database.Builder database();
 
     protected AuthDatabase open() {
-        return database().subscriberTable("subscriber_" + suffix).addressTable("address_" + suffix)
-                .historyTable("authhist_" + suffix).open();
+        return AuthDatabase.builder().database(pool).subscriberTable("subscriber_" + suffix)
+                .addressTable("address_" + suffix).historyTable("authhist_" + suffix).build();
     }
 
     @BeforeEach
     void openDb() {
+        pool = database().poolSize(4).open();
         db = open();
     }
 
@@ -55,6 +58,9 @@ abstract class JdbcStoresContract {
                 db.jdbi().useHandle(h -> h.execute("DROP TABLE IF EXISTS " + t));
             }
             db.close();
+        }
+        if (pool != null) {
+            pool.close();
         }
     }
 

@@ -48,7 +48,7 @@ class RegisterAuthSippTest {
     @BeforeEach
     void start() {
         Sipp.assumeInstalled();
-        db = AuthDatabase.builder().url("jdbc:h2:mem:sipp-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1").open();
+        db = AuthDatabase.h2(tmp);
         JdbcSubscriberStore store = new JdbcSubscriberStore(db);
         for (int i = 0; i < USERS; i++) {
             store.add(user(i), "example.com", password(i));

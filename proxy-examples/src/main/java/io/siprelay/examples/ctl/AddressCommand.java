@@ -105,7 +105,8 @@ final class AddressCommand {
             if (e.tag() != null && e.tag().length() > 64) {
                 throw CtlException.usage("the tag is longer than 64 characters");
             }
-            try (AuthDatabase db = SiprelayCtl.root(spec).database().auth()) {
+            try (CtlDatabase.Opened<AuthDatabase> opened = SiprelayCtl.root(spec).database().auth()) {
+                AuthDatabase db = opened.tables();
                 JdbcAddressStore store = new JdbcAddressStore(db);
                 for (AddressEntry old : store.load()) {
                     if (old.group() == e.group() && Arrays.equals(bytes(old.ip()), bytes(e.ip()))
@@ -150,10 +151,11 @@ final class AddressCommand {
         public void run() {
             AddressEntry wanted = entry(group, ip, mask, port == null ? 0 : port, null);
             boolean maskGiven = mask != null || ip.contains("/");
-            Database database = SiprelayCtl.root(spec).database();
+            CtlDatabase database = SiprelayCtl.root(spec).database();
             database.requireExisting();
             List<AddressEntry> removed = new ArrayList<>();
-            try (AuthDatabase db = database.auth()) {
+            try (CtlDatabase.Opened<AuthDatabase> opened = database.auth()) {
+                AuthDatabase db = opened.tables();
                 JdbcAddressStore store = new JdbcAddressStore(db);
                 for (AddressEntry old : store.load()) {
                     if (old.group() == wanted.group() && Arrays.equals(bytes(old.ip()), bytes(wanted.ip()))
@@ -192,10 +194,11 @@ final class AddressCommand {
 
         @Override
         public void run() {
-            Database database = SiprelayCtl.root(spec).database();
+            CtlDatabase database = SiprelayCtl.root(spec).database();
             database.requireExisting();
             List<AddressEntry> entries;
-            try (AuthDatabase db = database.auth()) {
+            try (CtlDatabase.Opened<AuthDatabase> opened = database.auth()) {
+                AuthDatabase db = opened.tables();
                 entries = new JdbcAddressStore(db).load().stream()
                         .filter(e -> group == null || e.group() == group).toList();
             }

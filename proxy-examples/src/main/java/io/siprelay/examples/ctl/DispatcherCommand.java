@@ -2,6 +2,7 @@ package io.siprelay.examples.ctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.siprelay.core.codec.SipCodec;
+import io.siprelay.dispatcher.JdbiDispatcherSource;
 import io.siprelay.dispatcher.Attrs;
 import io.siprelay.dispatcher.DispatcherEntry;
 import java.util.ArrayList;
@@ -114,14 +115,14 @@ final class DispatcherCommand {
                 throw CtlException.usage("the description is longer than 64 characters");
             }
             DispatcherEntry stored;
-            try (Database.DispatcherTable t = SiprelayCtl.root(spec).database().dispatcher()) {
-                for (DispatcherEntry old : t.source().load()) {
+            try (CtlDatabase.Opened<JdbiDispatcherSource> t = SiprelayCtl.root(spec).database().dispatcher()) {
+                for (DispatcherEntry old : t.tables().load()) {
                     if (old.setId() == setId && old.destination().equals(dest)) {
                         throw CtlException.usage("set " + setId + " already has destination " + dest
                                 + " (id " + old.id() + ")");
                     }
                 }
-                stored = t.source().insert(new DispatcherEntry(0, setId, dest, flags, priority, a, description));
+                stored = t.tables().insert(new DispatcherEntry(0, setId, dest, flags, priority, a, description));
             }
             Output out = SiprelayCtl.output(spec);
             if (out.json()) {
@@ -149,11 +150,11 @@ final class DispatcherCommand {
 
         @Override
         public void run() {
-            Database database = SiprelayCtl.root(spec).database();
+            CtlDatabase database = SiprelayCtl.root(spec).database();
             database.requireExisting();
             int n;
-            try (Database.DispatcherTable t = database.dispatcher()) {
-                n = t.source().delete(setId, uri.trim());
+            try (CtlDatabase.Opened<JdbiDispatcherSource> t = database.dispatcher()) {
+                n = t.tables().delete(setId, uri.trim());
             }
             if (n == 0) {
                 throw CtlException.usage("set " + setId + " has no destination " + uri.trim());
@@ -183,11 +184,11 @@ final class DispatcherCommand {
 
         @Override
         public void run() {
-            Database database = SiprelayCtl.root(spec).database();
+            CtlDatabase database = SiprelayCtl.root(spec).database();
             database.requireExisting();
             List<DispatcherEntry> entries;
-            try (Database.DispatcherTable t = database.dispatcher()) {
-                entries = t.source().load().stream().filter(e -> set == null || e.setId() == set).toList();
+            try (CtlDatabase.Opened<JdbiDispatcherSource> t = database.dispatcher()) {
+                entries = t.tables().load().stream().filter(e -> set == null || e.setId() == set).toList();
             }
             Output out = SiprelayCtl.output(spec);
             if (out.json()) {

@@ -106,8 +106,8 @@ public final class SiprelayCtl {
         return new RpcClient(mgmtUrl, mgmtToken, java.time.Duration.ofSeconds(timeoutSeconds));
     }
 
-    Database database() {
-        return new Database(dataDir, dbUrl, dbUser, dbPassword);
+    CtlDatabase database() {
+        return new CtlDatabase(dataDir, dbUrl, dbUser, dbPassword);
     }
 
     public static void main(String[] args) {

@@ -154,7 +154,8 @@ final class UserCommand {
             SiprelayCtl root = SiprelayCtl.root(spec);
             Account a = account(who.account, who.domain);
             String pw = password(root, password);
-            try (AuthDatabase db = root.database().auth()) {
+            try (CtlDatabase.Opened<AuthDatabase> opened = root.database().auth()) {
+                AuthDatabase db = opened.tables();
                 JdbcSubscriberStore store = new JdbcSubscriberStore(db);
                 if (store.find(a.user(), a.domain()).isPresent()) {
                     throw CtlException.usage("user " + a + " already exists (change the password with "
@@ -184,9 +185,10 @@ final class UserCommand {
             SiprelayCtl root = SiprelayCtl.root(spec);
             Account a = account(who.account, who.domain);
             String pw = password(root, password);
-            Database database = root.database();
+            CtlDatabase database = root.database();
             database.requireExisting();
-            try (AuthDatabase db = database.auth()) {
+            try (CtlDatabase.Opened<AuthDatabase> opened = database.auth()) {
+                AuthDatabase db = opened.tables();
                 if (!new JdbcSubscriberStore(db).changePassword(a.user(), a.domain(), pw)) {
                     throw CtlException.usage("no such user: " + a);
                 }
@@ -207,9 +209,10 @@ final class UserCommand {
         public void run() {
             SiprelayCtl root = SiprelayCtl.root(spec);
             Account a = account(who.account, who.domain);
-            Database database = root.database();
+            CtlDatabase database = root.database();
             database.requireExisting();
-            try (AuthDatabase db = database.auth()) {
+            try (CtlDatabase.Opened<AuthDatabase> opened = database.auth()) {
+                AuthDatabase db = opened.tables();
                 if (!new JdbcSubscriberStore(db).remove(a.user(), a.domain())) {
                     throw CtlException.usage("no such user: " + a);
                 }
@@ -229,10 +232,11 @@ final class UserCommand {
         @Override
         public void run() {
             SiprelayCtl root = SiprelayCtl.root(spec);
-            Database database = root.database();
+            CtlDatabase database = root.database();
             database.requireExisting();
             List<Map<String, Object>> users;
-            try (AuthDatabase db = database.auth()) {
+            try (CtlDatabase.Opened<AuthDatabase> opened = database.auth()) {
+                AuthDatabase db = opened.tables();
                 String where = domain == null ? "" : " WHERE domain = :d";
                 users = db.jdbi().withHandle(h -> {
                     var q = h.createQuery("SELECT username, domain, password, ha1 FROM " + db.subscriberTable()

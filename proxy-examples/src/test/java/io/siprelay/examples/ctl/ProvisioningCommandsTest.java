@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.siprelay.auth.Subscriber;
 import io.siprelay.auth.db.AuthDatabase;
+import io.siprelay.db.Database;
 import io.siprelay.auth.db.JdbcAddressStore;
 import io.siprelay.auth.db.JdbcSubscriberStore;
 import io.siprelay.permissions.AddressEntry;
@@ -40,8 +41,8 @@ class ProvisioningCommandsTest {
         return CtlRunner.run(stdin, all.toArray(String[]::new));
     }
 
-    private AuthDatabase authDb() {
-        return AuthDatabase.builder().url(Database.h2Url(dir)).open();
+    private Database authDb() {
+        return Database.builder().url(CtlDatabase.h2Url(dir)).open();
     }
 
     @Test
@@ -66,7 +67,8 @@ class ProvisioningCommandsTest {
                 """);
         assertThat(r.out()).doesNotContain("secret");
 
-        try (AuthDatabase db = authDb()) {
+        try (Database pool = authDb()) {
+            AuthDatabase db = AuthDatabase.on(pool);
             JdbcSubscriberStore s = new JdbcSubscriberStore(db);
             assertThat(s.find("1001", "example.com")).map(Subscriber::password).contains("secret");
             assertThat(s.find("1003", "example.org")).map(Subscriber::password).contains("from-stdin");
@@ -77,7 +79,8 @@ class ProvisioningCommandsTest {
         r = ctlIn("newsecret\n", "user", "passwd", "1001@example.com", "-");
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out()).isEqualTo("changed the password of 1001@example.com\n");
-        try (AuthDatabase db = authDb()) {
+        try (Database pool = authDb()) {
+            AuthDatabase db = AuthDatabase.on(pool);
             assertThat(new JdbcSubscriberStore(db).find("1001", "example.com")).map(Subscriber::password)
                     .contains("newsecret");
         }
@@ -209,7 +212,8 @@ class ProvisioningCommandsTest {
                 1    2001:db8::1  128   0
                 3 entries
                 """);
-        try (AuthDatabase db = authDb()) {
+        try (Database pool = authDb()) {
+            AuthDatabase db = AuthDatabase.on(pool);
             assertThat(new JdbcAddressStore(db).load()).contains(
                     new AddressEntry(200, "10.0.1.102", 32, 5060, "Carrier IP address"));
         }

@@ -69,9 +69,9 @@ class PbxLoopbackTest {
     void startsOnADatabaseTheCliCreatedFirst() {
         PbxConfig c = config();
         // siprelayctl may create the subscriber table before the PBX ever ran
-        try (io.siprelay.auth.db.AuthDatabase db = io.siprelay.auth.db.AuthDatabase.builder().url(c.jdbcUrl())
-                .open()) {
-            new io.siprelay.auth.db.JdbcSubscriberStore(db).add("1001", "pbx.test", "secret1001");
+        try (io.siprelay.db.Database db = io.siprelay.db.Database.builder().url(c.jdbcUrl()).open()) {
+            new io.siprelay.auth.db.JdbcSubscriberStore(io.siprelay.auth.db.AuthDatabase.on(db))
+                    .add("1001", "pbx.test", "secret1001");
         }
         try (Pbx pbx = Pbx.start(c)) {
             assertThat(pbx.subscribers().find("1001", "pbx.test")).isPresent();

@@ -1,12 +1,12 @@
 package io.siprelay.examples.ctl;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import io.siprelay.auth.db.AuthDatabase;
+import io.siprelay.db.Database;
 import io.siprelay.dispatcher.JdbiDispatcherSource;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * Where the provisioning commands find the tables. The default is the PBX's embedded database: one H2 file
@@ -14,14 +14,14 @@ import java.util.function.Supplier;
  * {@code --db-url} points at MariaDB/MySQL or PostgreSQL instead. Each component creates its tables when they are
  * missing (Flyway), so adding the first user to a fresh directory works.
  */
-final class Database {
+final class CtlDatabase {
 
     private final Path dataDir;
     private final String url;
     private final String user;
     private final String password;
 
-    Database(Path dataDir, String url, String user, String password) {
+    CtlDatabase(Path dataDir, String url, String user, String password) {
         this.dataDir = dataDir == null ? Path.of("data") : dataDir;
         this.url = url == null || url.isBlank() ? null : url.trim();
         this.user = user;
@@ -57,31 +57,25 @@ final class Database {
         }
     }
 
-    AuthDatabase auth() {
-        return open(() -> AuthDatabase.builder().url(url()).user(user).password(password).poolSize(2).open());
+    /** The subscriber and address tables; close the returned handle to release the connection pool. */
+    Opened<AuthDatabase> auth() {
+        return open(AuthDatabase::on);
     }
 
     /** The dispatcher table; close the returned handle to release the connection pool. */
-    DispatcherTable dispatcher() {
-        return open(() -> {
-            HikariConfig hc = new HikariConfig();
-            hc.setJdbcUrl(url());
-            if (user != null) {
-                hc.setUsername(user);
-            }
-            if (password != null) {
-                hc.setPassword(password);
-            }
-            hc.setMaximumPoolSize(2);
-            hc.setPoolName("siprelayctl-dispatcher");
-            HikariDataSource ds = new HikariDataSource(hc);
-            try {
-                return new DispatcherTable(ds, JdbiDispatcherSource.create(ds));
-            } catch (RuntimeException e) {
-                ds.close();
-                throw e;
-            }
-        });
+    Opened<JdbiDispatcherSource> dispatcher() {
+        return open(JdbiDispatcherSource::on);
+    }
+
+    private <T> Opened<T> open(Function<Database, T> tables) {
+        Database db = connect();
+        try {
+            return new Opened<>(db, tables.apply(db));
+        } catch (RuntimeException e) {
+            db.close();
+            throw new CtlException(SiprelayCtl.EXIT_DATABASE, "cannot open database " + displayUrl() + ": "
+                    + CtlException.rootMessage(e), e);
+        }
     }
 
     /**
@@ -89,10 +83,11 @@ final class Database {
      * file at the same moment get H2 error 90020 "Locked by another process"; a moment later the second connects
      * through the first one's server).
      */
-    private <T> T open(Supplier<T> opener) {
+    private Database connect() {
         for (int attempt = 1; ; attempt++) {
             try {
-                return opener.get();
+                return Database.builder().url(url()).user(user).password(password).poolSize(2)
+                        .connectTimeout(Duration.ofSeconds(5)).poolName("siprelayctl").open();
             } catch (RuntimeException e) {
                 String why = CtlException.rootMessage(e);
                 if (attempt < 10 && why.contains("[90020-")) {
@@ -109,11 +104,11 @@ final class Database {
         }
     }
 
-    /** The dispatcher source and the pool under it. */
-    record DispatcherTable(HikariDataSource pool, JdbiDispatcherSource source) implements AutoCloseable {
+    /** Tables opened on their own pool for one command. */
+    record Opened<T>(Database database, T tables) implements AutoCloseable {
         @Override
         public void close() {
-            pool.close();
+            database.close();
         }
     }
 }
