@@ -1,7 +1,5 @@
 package io.siprelay.examples.pbx;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import io.siprelay.auth.DigestAuth;
 import io.siprelay.auth.db.AuthDatabase;
 import io.siprelay.auth.db.JdbcAddressStore;
@@ -21,6 +19,7 @@ import io.siprelay.core.transport.TlsSettings;
 import io.siprelay.core.transport.TlsTransport;
 import io.siprelay.core.transport.Transport;
 import io.siprelay.core.transport.UdpTransport;
+import io.siprelay.db.Database;
 import io.siprelay.dispatcher.Algorithm;
 import io.siprelay.dispatcher.Dispatcher;
 import io.siprelay.dispatcher.JdbiDispatcherSource;
@@ -66,6 +65,7 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
 
     private final PbxConfig config;
     private final String domain;
+    private final Database database;
     private final LocationDatabase locationDb;
     private final WriteThroughLocationStore locationStore;
     private final Registrar registrar;
@@ -74,7 +74,6 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
     private final JdbcAddressStore addresses;
     private final Permissions permissions;
     private final DigestAuth auth;
-    private final HikariDataSource dispatcherDataSource;
     private final FloodDetector flood;
     private final PbxCounters counters = new PbxCounters();
     private final PbxRoutes routes;
@@ -99,21 +98,21 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
             if (url.startsWith("jdbc:h2:file:") && config.dbUrl == null) {
                 Files.createDirectories(config.dataPath());
             }
-            this.locationDb = openLocationDatabase(url, config.dbUser, config.dbPassword);
-            opened.add(locationDb);
+            // one pool for every table (location, subscriber, address, dispatcher); each component migrates its own
+            this.database = Database.builder().url(url).user(config.dbUser).password(config.dbPassword)
+                    .poolSize(8).poolName("siprelay-pbx").open();
+            opened.add(database);
+            this.locationDb = LocationDatabase.on(database);
             this.locationStore = new WriteThroughLocationStore(clock, locationDb);
             this.registrar = Registrar.builder().clock(clock).store(locationStore).build();
             opened.add(registrar);
-            this.authDb = AuthDatabase.builder().url(url).user(config.dbUser).password(config.dbPassword).open();
-            opened.add(authDb);
+            this.authDb = AuthDatabase.on(database);
             this.subscribers = new JdbcSubscriberStore(authDb, Duration.ofSeconds(5), 10_000);
             this.addresses = new JdbcAddressStore(authDb);
             this.permissions = Permissions.load(addresses);
             this.auth = DigestAuth.builder().subscribers(subscribers).clock(clock).secret(secret(config))
                     .algorithms(config.digestAlgorithmList()).build();
-            this.dispatcherDataSource = dataSource(url, config.dbUser, config.dbPassword);
-            opened.add(dispatcherDataSource);
-            JdbiDispatcherSource dsSource = JdbiDispatcherSource.create(dispatcherDataSource);
+            JdbiDispatcherSource dsSource = JdbiDispatcherSource.on(database);
 
             // A domain name is ours on any port (alias=); an IP address only on our listen ports (listen=): with the
             // default domain, the listen IP, a phone on the same IP (sip:1002@127.0.0.1:5070 in a BYE's Request-URI)
@@ -132,18 +131,23 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
                     .blockTime(Duration.ofSeconds(config.floodBlock)).build();
             Scanners scanners = config.scannerUserAgents.isEmpty() ? null
                     : Scanners.dropMatching(config.scannerUserAgents);
-            this.routes = new PbxRoutes(myself, domain, config.floodDensity > 0 ? flood : null, scanners,
-                    Nat.Test.of(config.natTests), registrar, auth, subscribers, permissions,
-                    config.carrierGroup, PbxRoutes.Carrier.parse(config.carrier), () -> dispatcher,
-                    config.dispatcherSet, Algorithm.of(config.dispatcherAlgorithm), () -> draining, counters);
+            SipCodec codec = b.codec != null ? b.codec : SipCodec.create();
+            PbxRoutes.Builder rb = PbxRoutes.builder().myself(myself, domain)
+                    .flood(config.floodDensity > 0 ? flood : null).scanners(scanners)
+                    .natTests(Nat.Test.of(config.natTests)).registrar(registrar).auth(auth, subscribers)
+                    .carriers(permissions, config.carrierGroup)
+                    .carrier(PbxRoutes.Carrier.of(config.carrier, codec.addressFactory()))
+                    .draining(() -> draining).counters(counters);
+            if (config.dispatcherSet > 0) {
+                rb.dispatcher(() -> dispatcher, config.dispatcherSet, Algorithm.of(config.dispatcherAlgorithm));
+            }
+            this.routes = rb.build();
 
             SipProxy.Builder pb = SipProxy.builder().requestRoute(routes.request).myself(myself).clock(clock);
             if (b.executor != null) {
                 pb.executor(b.executor);
             }
-            if (b.codec != null) {
-                pb.codec(b.codec);
-            }
+            pb.codec(codec);
             for (Transport t : b.transports != null ? b.transports : transports(config)) {
                 if (config.advertise != null && !config.advertise.isBlank()) {
                     pb.listen(t, config.advertise);
@@ -288,7 +292,7 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
 
     /**
      * Graceful stop: new requests outside dialogs get 503 with Retry-After, running transactions get up to
-     * {@code shutdownGrace} seconds to finish, then probing, listeners, management and the database pools close.
+     * {@code shutdownGrace} seconds to finish, then probing, listeners, management and the database pool close.
      * Every registration was written through to the database when it was made, so nothing is lost.
      */
     @Override
@@ -312,19 +316,19 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
         if (proxy.activeRelays() > 0) {
             LOG.warn("stopping with {} transactions still running", proxy.activeRelays());
         }
+        // closeAll goes from the last to the first: probing and listeners stop first, the database pool last
         List<AutoCloseable> all = new ArrayList<>();
-        if (keepalive != null) {
-            all.add(keepalive);
-        }
-        all.add(dispatcher);
-        all.add(proxy);
+        all.add(database);
+        all.add(locationStore);
+        all.add(registrar);
         if (management != null) {
             all.add(management);
         }
-        all.add(registrar);
-        all.add(locationStore); // closes the location database
-        all.add(authDb);
-        all.add(dispatcherDataSource);
+        all.add(proxy);
+        all.add(dispatcher);
+        if (keepalive != null) {
+            all.add(keepalive);
+        }
         closeAll(all);
         if (ownsClock && clock instanceof SystemClock s) {
             s.close();
@@ -366,7 +370,7 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
                     .append(config.dispatcherAlgorithm).append(", probing every ").append(config.probeInterval)
                     .append(" s\n");
         } else if (config.carrier != null) {
-            b.append("  carrier    ").append(PbxRoutes.Carrier.parse(config.carrier)).append('\n');
+            b.append("  carrier    ").append(routes.carrier()).append('\n');
         } else {
             b.append("  carrier    none (calls to non-local numbers get 404)\n");
         }
@@ -436,21 +440,6 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
         byte[] s = new byte[32];
         new SecureRandom().nextBytes(s);
         return s;
-    }
-
-    private static HikariDataSource dataSource(String url, String user, String password) {
-        HikariConfig hc = new HikariConfig();
-        hc.setJdbcUrl(url);
-        hc.setUsername(user);
-        hc.setPassword(password);
-        hc.setMaximumPoolSize(2);
-        hc.setPoolName("siprelay-dispatcher");
-        return new HikariDataSource(hc);
-    }
-
-    /** Opens the location table (created at start-up, also in a database where other tables already exist). */
-    static LocationDatabase openLocationDatabase(String url, String user, String password) {
-        return LocationDatabase.builder().jdbcUrl(url).user(user).password(password).build();
     }
 
     /** How the PBX is built: from the configuration, optionally on a test kit's network, clock and executor. */

@@ -1,7 +1,13 @@
 package io.siprelay.examples.pbx;
 
 import io.siprelay.auth.AuthResult;
+import io.siprelay.auth.DigestAuth;
+import io.siprelay.core.route.ReplyContext;
+import io.siprelay.core.route.ReplyRoute;
 import io.siprelay.core.route.RequestContext;
+import io.siprelay.core.route.Route;
+import io.siprelay.core.route.Step;
+import io.siprelay.core.route.TxKey;
 import io.siprelay.examples.management.ManagedPbx;
 import io.siprelay.registrar.Registrar;
 import io.siprelay.registrar.SaveResult;
@@ -18,6 +24,8 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class PbxCounters implements ManagedPbx.Counters {
 
+    private static final TxKey<Long> STARTED = TxKey.of("pbx.started", Long.class);
+
     private final Map<String, LongAdder> requestsByMethod = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> authFailures = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> registrations = new ConcurrentHashMap<>();
@@ -27,6 +35,43 @@ public final class PbxCounters implements ManagedPbx.Counters {
     final LongAdder toCarrier = new LongAdder();
     final LongAdder failovers = new LongAdder();
     final LongAdder overloadRejected = new LongAdder();
+
+    /**
+     * The request route with the counters around it: each request by method, the time it arrived (for the answer
+     * times that {@link #replies} measures), and after the route the outcome of its digest check and of its save.
+     */
+    Route around(Route requestRoute, DigestAuth auth) {
+        return Route.named(requestRoute.name(), ctx -> {
+            request(ctx.method());
+            ctx.set(STARTED, System.nanoTime());
+            Step s = requestRoute.handle(ctx);
+            AuthResult checked = auth.lastResult(ctx);
+            if (checked != null && !checked.isOk()) {
+                authFailure(checked);
+            }
+            if (ctx.get(Registrar.SAVE_RESULT) != null) {
+                registerSaved(ctx);
+            }
+            return s;
+        });
+    }
+
+    /** A reply route that runs {@code inner} (null for none), then counts the reply and times final answers. */
+    ReplyRoute replies(ReplyRoute inner) {
+        return r -> {
+            if (inner != null) {
+                inner.handle(r);
+            }
+            countReply(r);
+        };
+    }
+
+    private void countReply(ReplyContext r) {
+        Long started = r.get(STARTED);
+        javax.sip.header.CSeqHeader cseq = (javax.sip.header.CSeqHeader) r.response()
+                .getHeader(javax.sip.header.CSeqHeader.NAME);
+        reply(r.status(), cseq != null ? cseq.getMethod() : "OTHER", started != null ? System.nanoTime() - started : -1);
+    }
 
     void request(String method) {
         String m = method.length() <= 16 ? method.toUpperCase(Locale.ROOT) : "OTHER";

@@ -11,19 +11,24 @@ import io.siprelay.core.blocks.Scanners;
 import io.siprelay.core.proxy.Myself;
 import io.siprelay.core.route.FailureContext;
 import io.siprelay.core.route.FailureRoute;
+import io.siprelay.core.route.ReplyRoute;
 import io.siprelay.core.route.RequestContext;
 import io.siprelay.core.route.Route;
-import io.siprelay.core.route.ReplyContext;
 import io.siprelay.core.route.Step;
-import io.siprelay.core.route.TxKey;
 import io.siprelay.dispatcher.Algorithm;
 import io.siprelay.dispatcher.Dispatcher;
 import io.siprelay.permissions.Permissions;
 import io.siprelay.registrar.LookupResult;
 import io.siprelay.registrar.Registrar;
+import java.text.ParseException;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import javax.sip.InvalidArgumentException;
+import javax.sip.address.AddressFactory;
+import javax.sip.address.SipURI;
+import javax.sip.address.URI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,11 +75,13 @@ import org.slf4j.LoggerFactory;
  *     }
  * }
  * </pre>
+ *
+ * <p>The counters and timings of {@code /metrics} are not in these blocks: {@link PbxCounters#around} wraps the request
+ * route and {@link PbxCounters#replies} the reply route.
  */
 public final class PbxRoutes {
 
     private static final Logger LOG = LoggerFactory.getLogger(PbxRoutes.class);
-    private static final TxKey<Long> STARTED = TxKey.of("pbx.started", Long.class);
 
     private final Myself myself;
     private final String domain;
@@ -89,17 +96,19 @@ public final class PbxRoutes {
     private final Algorithm algorithm;
     private final BooleanSupplier draining;
     private final PbxCounters counters;
+    /** onreply_route[MANAGE_REPLY]: NATMANAGE of the callee's answer (when NAT handling is on), then the counters. */
+    private final ReplyRoute manageReply;
 
     /** route[REQINIT]: Kamailio's default block, with flood detection (pike + ipban). */
     public final Route reqinit;
-    /** route[NATDETECT], or null when NAT handling is off. */
+    /** route[NATDETECT]; a block that only goes on when NAT handling is off. */
     public final Route natDetect;
-    /** onreply_route[MANAGE_REPLY] (NATMANAGE for replies), or null when NAT handling is off. */
-    private final io.siprelay.core.route.ReplyRoute natReplies;
     /** route[WITHINDLG]: loose_route + relay, stray ACK dropped, else 404 "Not here". */
     public final Route withinDialog;
     /** route[RELAY]: {@code t_relay()}. */
     public final Route relay;
+    /** auth_check("$fd", "subscriber", "1") or auth_challenge("$fd", "0"). */
+    public final Route authCheck;
     /** route[REGISTRAR]: digest auth, then save("location"). */
     public final Route registrarBlock;
     /** route[FROMCARRIER]: INVITEs from address group 200 go to a registered user or get 404. */
@@ -110,40 +119,36 @@ public final class PbxRoutes {
     public final Route invite;
     /** failure_route[CARRIER_FAILED]: "trying next destination". */
     public final FailureRoute carrierFailed;
-    /** request_route. */
+    /** request_route, inside the counters. */
     public final Route request;
 
     /** A single carrier address: host and port (0 = default) the Request-URI is rewritten to. */
     public record Carrier(String host, int port) {
 
-        /** {@code sip:203.0.113.10:5060}, {@code 203.0.113.10:5060} or {@code carrier.example.net}. */
-        public static Carrier parse(String s) {
+        /**
+         * {@code sip:203.0.113.10:5060}, {@code 203.0.113.10:5060}, {@code carrier.example.net} or
+         * {@code sip:[2001:db8::1]:5060}, read by the SIP stack's URI parser; null or blank is no carrier.
+         *
+         * @throws IllegalArgumentException when it is not a SIP URI
+         */
+        public static Carrier of(String s, AddressFactory addresses) {
             if (s == null || s.isBlank()) {
                 return null;
             }
             String v = s.trim();
-            if (v.startsWith("sip:")) {
-                v = v.substring(4);
+            String text = v.regionMatches(true, 0, "sip:", 0, 4) || v.regionMatches(true, 0, "sips:", 0, 5) ? v
+                    : "sip:" + v;
+            try {
+                URI uri = addresses.createURI(text);
+                if (uri instanceof SipURI sip) {
+                    return new Carrier(sip.getHost(), Math.max(0, sip.getPort()));
+                }
+            } catch (ParseException | RuntimeException e) {
+                throw new IllegalArgumentException("carrier must be a SIP URI such as sip:203.0.113.10:5060, got '"
+                        + s + "'", e);
             }
-            int semi = v.indexOf(';');
-            if (semi >= 0) {
-                v = v.substring(0, semi);
-            }
-            int at = v.indexOf('@');
-            if (at >= 0) {
-                v = v.substring(at + 1);
-            }
-            if (v.startsWith("[")) {
-                int end = v.indexOf(']');
-                String host = v.substring(0, end + 1);
-                int port = end + 1 < v.length() && v.charAt(end + 1) == ':' ? Integer.parseInt(v.substring(end + 2)) : 0;
-                return new Carrier(host, port);
-            }
-            int colon = v.lastIndexOf(':');
-            if (colon >= 0) {
-                return new Carrier(v.substring(0, colon), Integer.parseInt(v.substring(colon + 1)));
-            }
-            return new Carrier(v, 0);
+            throw new IllegalArgumentException("carrier must be a SIP URI such as sip:203.0.113.10:5060, got '"
+                    + s + "'");
         }
 
         @Override
@@ -152,112 +157,92 @@ public final class PbxRoutes {
         }
     }
 
-    /**
-     * @param dispatcher    supplies the dispatcher (built after the proxy, because it probes through it); used only
-     *                      when {@code dispatcherSet > 0}
-     * @param flood         flood detection, or null for none
-     * @param scanners      the scanner filter, or null for none
-     * @param natTests      NAT detection tests; empty: no NAT handling
-     * @param draining      true while the PBX shuts down: new requests get 503 with Retry-After
-     */
-    public PbxRoutes(Myself myself, String domain, FloodDetector flood, Scanners scanners,
-                     java.util.Set<Nat.Test> natTests, Registrar registrar, DigestAuth auth,
-                     SubscriberStore subscribers, Permissions permissions, int carrierGroup, Carrier carrier,
-                     Supplier<Dispatcher> dispatcher, int dispatcherSet, Algorithm algorithm,
-                     BooleanSupplier draining, PbxCounters counters) {
-        this.myself = myself;
-        this.domain = domain;
-        this.registrar = registrar;
-        this.auth = auth;
-        this.subscribers = subscribers;
-        this.permissions = permissions;
-        this.carrierGroup = carrierGroup;
-        this.carrier = carrier;
-        this.dispatcher = dispatcher;
-        this.dispatcherSet = dispatcherSet;
-        this.algorithm = algorithm;
-        this.draining = draining;
-        this.counters = counters;
+    private PbxRoutes(Builder b) {
+        this.myself = Objects.requireNonNull(b.myself, "myself");
+        this.domain = Objects.requireNonNull(b.domain, "domain");
+        this.registrar = Objects.requireNonNull(b.registrar, "registrar");
+        this.auth = Objects.requireNonNull(b.auth, "auth");
+        this.subscribers = Objects.requireNonNull(b.subscribers, "subscribers");
+        this.permissions = Objects.requireNonNull(b.permissions, "permissions");
+        this.counters = Objects.requireNonNull(b.counters, "counters");
+        this.carrierGroup = b.carrierGroup;
+        this.carrier = b.carrier;
+        this.dispatcher = b.dispatcher;
+        this.dispatcherSet = b.dispatcherSet;
+        this.algorithm = b.algorithm;
+        this.draining = b.draining;
+        if (dispatcherSet > 0 && (dispatcher == null || algorithm == null)) {
+            throw new IllegalArgumentException("a dispatcher set needs the dispatcher and an algorithm");
+        }
 
-        this.reqinit = Reqinit.builder(myself).flood(flood).scanners(scanners)
+        this.reqinit = Reqinit.builder(myself).flood(b.flood).scanners(b.scanners)
                 .floodExempt(ctx -> permissions.allowSource(ctx, carrierGroup)).build();
-        this.natDetect = natTests.isEmpty() ? null : Nat.detect(natTests);
-        this.natReplies = natTests.isEmpty() ? null : Nat.manageReplies(myself);
+        boolean nat = !b.natTests.isEmpty();
+        this.natDetect = nat ? Nat.detect(b.natTests) : Route.named("NATDETECT", ctx -> Step.next());
+        this.manageReply = counters.replies(nat ? Nat.manageReplies(myself) : null);
         this.withinDialog = Dialogs.withinDialog();
         this.relay = Route.named("RELAY", RequestContext::relay);
-        this.registrarBlock = Route.named("REGISTRAR", this::registrar);
+        this.authCheck = Route.named("AUTH", this::authCheck);
+        this.registrarBlock = Route.named("REGISTRAR", Route.seq(authCheck, registrar.save()));
         this.fromCarrier = Route.named("FROMCARRIER", this::fromCarrier);
         this.toCarrier = Route.named("TOCARRIER", this::toCarrier);
-        this.invite = Route.named("INVITE", this::invite);
+        this.invite = Route.named("INVITE", Route.seq(
+                Route.when(ctx -> permissions.allowSource(ctx, carrierGroup), fromCarrier),
+                ctx -> isOurDomain(ctx) ? Step.next() : ctx.reply(403, "Nope. Don't know who you are"),
+                authCheck,
+                this::toSubscriberOrCarrier));
         this.carrierFailed = this::carrierFailed;
-        this.request = Route.named("request_route", this::requestRoute);
+        this.request = counters.around(Route.named("request_route", Route.seq(
+                this::armReplyRoute,
+                reqinit,
+                natDetect,
+                this::refuseWhileDraining,
+                Route.when(ctx -> ctx.isMethod("CANCEL"), RequestContext::relay), // matched no transaction: 481
+                withinDialog,
+                Route.when(ctx -> ctx.isMethod("INVITE"), PbxRoutes::recordRoute),
+                Route.when(ctx -> ctx.isMethod("REGISTER"), registrarBlock),
+                Route.when(ctx -> ctx.isMethod("INVITE"), invite),
+                ctx -> ctx.reply(501, "Not Implemented"))), auth);
     }
 
-    // ------------------------------------------------------------------------------------------ request_route
+    public static Builder builder() {
+        return new Builder();
+    }
 
-    private Step requestRoute(RequestContext ctx) {
-        counters.request(ctx.method());
-        ctx.set(STARTED, System.nanoTime());
-        ctx.onReply(this::manageReply); // the dispatcher chains its call-load hook in front of this one
-        Step s = ctx.route(reqinit);
-        if (s.isDone()) {
-            return s;
-        }
-        if (natDetect != null) {
-            ctx.route(natDetect); // always goes on
-        }
-        if (draining.getAsBoolean() && !ctx.hasToTag() && !ctx.isMethod("ACK")) {
-            counters.overloadRejected.increment();
-            return ctx.reply(503, "Shutting Down", r -> retryAfter(ctx, r));
-        }
-        if (ctx.isMethod("CANCEL")) {
-            return ctx.relay(); // a CANCEL that matched no transaction: relay() answers 481
-        }
-        s = ctx.route(withinDialog);
-        if (s.isDone()) {
-            return s;
-        }
-        if (ctx.isMethod("INVITE")) {
-            ctx.recordRoute();
-        }
-        if (ctx.isMethod("REGISTER")) {
-            return ctx.route(registrarBlock);
-        }
-        if (ctx.isMethod("INVITE")) {
-            s = ctx.route(invite);
-            if (s.isDone()) {
-                return s;
-            }
-        }
-        return ctx.reply(501, "Not Implemented");
+    /** The single carrier address, or null (none, or a dispatcher set instead). */
+    public Carrier carrier() {
+        return carrier;
     }
 
     // ------------------------------------------------------------------------------------------ blocks
 
-    private Step registrar(RequestContext ctx) {
-        Step s = authenticate(ctx);
-        if (s.isDone()) {
-            return s;
-        }
-        Step saved = ctx.route(registrar.save());
-        counters.registerSaved(ctx);
-        return saved;
+    /** t_on_reply("MANAGE_REPLY"); the dispatcher chains its call-load hook in front of this one. */
+    private Step armReplyRoute(RequestContext ctx) {
+        ctx.onReply(manageReply);
+        return Step.next();
     }
 
-    private Step invite(RequestContext ctx) {
-        if (permissions.allowSource(ctx, carrierGroup)) {
-            return ctx.route(fromCarrier);
+    private Step refuseWhileDraining(RequestContext ctx) {
+        if (draining.getAsBoolean() && !ctx.hasToTag() && !ctx.isMethod("ACK")) {
+            counters.overloadRejected.increment();
+            return ctx.reply(503, "Shutting Down", List.of("Retry-After: 5"));
         }
-        if (!isOurDomain(ctx)) {
-            return ctx.reply(403, "Nope. Don't know who you are");
-        }
-        Step s = authenticate(ctx);
-        if (s.isDone()) {
-            return s;
-        }
+        return Step.next();
+    }
+
+    private static Step recordRoute(RequestContext ctx) {
+        ctx.recordRoute();
+        return Step.next();
+    }
+
+    private Step authCheck(RequestContext ctx) {
+        return auth.check(ctx, ctx.fromDomain()).isOk() ? Step.next() : auth.challenge(ctx, ctx.fromDomain());
+    }
+
+    /** The rest of route[INVITE]: consume_credentials, lookup("location"), a local 404 or the carrier. */
+    private Step toSubscriberOrCarrier(RequestContext ctx) {
         auth.consumeCredentials(ctx);
-        LookupResult found = registrar.lookup(ctx);
-        if (found == LookupResult.FOUND) {
+        if (registrar.lookup(ctx) == LookupResult.FOUND) {
             return ctx.route(relay);
         }
         if (isLocal(ctx.requestUser())) {
@@ -318,33 +303,6 @@ public final class PbxRoutes {
 
     // ------------------------------------------------------------------------------------------ helpers
 
-    /** onreply_route[MANAGE_REPLY]: NAT handling of the callee's answer, then the counters. */
-    private void manageReply(ReplyContext r) {
-        if (natReplies != null) {
-            natReplies.handle(r);
-        }
-        countReply(r);
-    }
-
-    /** Counts what comes back from downstream, and times final answers. */
-    private void countReply(ReplyContext r) {
-        Long started = r.get(STARTED);
-        javax.sip.header.CSeqHeader cseq = (javax.sip.header.CSeqHeader) r.response()
-                .getHeader(javax.sip.header.CSeqHeader.NAME);
-        counters.reply(r.status(), cseq != null ? cseq.getMethod() : "OTHER",
-                started != null ? System.nanoTime() - started : -1);
-    }
-
-    /** auth_check("$fd", "subscriber", "1") or auth_challenge("$fd", "0"). */
-    private Step authenticate(RequestContext ctx) {
-        AuthResult r = auth.check(ctx, ctx.fromDomain());
-        if (r.isOk()) {
-            return Step.next();
-        }
-        counters.authFailure(r);
-        return auth.challenge(ctx, ctx.fromDomain());
-    }
-
     /**
      * {@code $fd == myself}: the From domain is the subscribers' domain (whatever port the From URI names, so
      * {@code sip:1001@127.0.0.1} counts with the PBX on 127.0.0.1:5090), an alias, or an address of this proxy.
@@ -359,11 +317,102 @@ public final class PbxRoutes {
         return user != null && !user.isEmpty() && subscribers.find(user, domain).isPresent();
     }
 
-    private static void retryAfter(RequestContext ctx, javax.sip.message.Response r) {
-        try {
-            r.setHeader(ctx.headerFactory().createRetryAfterHeader(5));
-        } catch (InvalidArgumentException e) {
-            throw new IllegalStateException(e);
+    /** What the routes are made of. Required: myself, domain, registrar, auth, subscribers, permissions, counters. */
+    public static final class Builder {
+        private Myself myself;
+        private String domain;
+        private FloodDetector flood;
+        private Scanners scanners;
+        private Set<Nat.Test> natTests = Set.of();
+        private Registrar registrar;
+        private DigestAuth auth;
+        private SubscriberStore subscribers;
+        private Permissions permissions;
+        private int carrierGroup = 200;
+        private Carrier carrier;
+        private Supplier<Dispatcher> dispatcher;
+        private int dispatcherSet;
+        private Algorithm algorithm;
+        private BooleanSupplier draining = () -> false;
+        private PbxCounters counters;
+
+        private Builder() {
+        }
+
+        /** Our addresses and domains, and the subscribers' domain (the digest realm). */
+        public Builder myself(Myself myself, String domain) {
+            this.myself = myself;
+            this.domain = domain;
+            return this;
+        }
+
+        /** Flood detection (pike + ipban); null for none. */
+        public Builder flood(FloodDetector flood) {
+            this.flood = flood;
+            return this;
+        }
+
+        /** The scanner filter; null for none. */
+        public Builder scanners(Scanners scanners) {
+            this.scanners = scanners;
+            return this;
+        }
+
+        /** nat_uac_test flags; empty: no NAT handling. */
+        public Builder natTests(Set<Nat.Test> tests) {
+            this.natTests = Set.copyOf(tests);
+            return this;
+        }
+
+        public Builder registrar(Registrar registrar) {
+            this.registrar = registrar;
+            return this;
+        }
+
+        /** Digest auth and the subscriber table it checks (also asked whether a callee is a local extension). */
+        public Builder auth(DigestAuth auth, SubscriberStore subscribers) {
+            this.auth = auth;
+            this.subscribers = subscribers;
+            return this;
+        }
+
+        /** The address groups, and the group of trusted carriers ({@code allow_source_address("200")}). */
+        public Builder carriers(Permissions permissions, int carrierGroup) {
+            this.permissions = permissions;
+            this.carrierGroup = carrierGroup;
+            return this;
+        }
+
+        /** Calls to non-local numbers go to this one address; null for none. A dispatcher set wins over it. */
+        public Builder carrier(Carrier carrier) {
+            this.carrier = carrier;
+            return this;
+        }
+
+        /**
+         * Calls to non-local numbers go to dispatcher set {@code setId} with failover. The dispatcher is supplied
+         * late: it is built after the proxy, because it probes through it.
+         */
+        public Builder dispatcher(Supplier<Dispatcher> dispatcher, int setId, Algorithm algorithm) {
+            this.dispatcher = dispatcher;
+            this.dispatcherSet = setId;
+            this.algorithm = algorithm;
+            return this;
+        }
+
+        /** True while the PBX shuts down: new requests outside dialogs get 503 with Retry-After. */
+        public Builder draining(BooleanSupplier draining) {
+            this.draining = Objects.requireNonNull(draining, "draining");
+            return this;
+        }
+
+        public Builder counters(PbxCounters counters) {
+            this.counters = counters;
+            return this;
+        }
+
+        public PbxRoutes build() {
+            return new PbxRoutes(this);
         }
     }
 }
