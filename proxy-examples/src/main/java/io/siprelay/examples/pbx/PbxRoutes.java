@@ -125,6 +125,9 @@ public final class PbxRoutes {
     /** A single carrier address: host and port (0 = default) the Request-URI is rewritten to. */
     public record Carrier(String host, int port) {
 
+        private static final java.util.regex.Pattern OTHER_SCHEME =
+                java.util.regex.Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:[^0-9]");
+
         /**
          * {@code sip:203.0.113.10:5060}, {@code 203.0.113.10:5060}, {@code carrier.example.net} or
          * {@code sip:[2001:db8::1]:5060}, read by the SIP stack's URI parser; null or blank is no carrier.
@@ -136,19 +139,25 @@ public final class PbxRoutes {
                 return null;
             }
             String v = s.trim();
-            String text = v.regionMatches(true, 0, "sip:", 0, 4) || v.regionMatches(true, 0, "sips:", 0, 5) ? v
-                    : "sip:" + v;
+            boolean sipScheme = v.regionMatches(true, 0, "sip:", 0, 4) || v.regionMatches(true, 0, "sips:", 0, 5);
+            if (v.chars().anyMatch(Character::isWhitespace) || !sipScheme && OTHER_SCHEME.matcher(v).find()) {
+                throw notSip(s, null); // tel:, http:, ... (host:port has a digit after the colon)
+            }
             try {
-                URI uri = addresses.createURI(text);
-                if (uri instanceof SipURI sip) {
+                URI uri = addresses.createURI(sipScheme ? v : "sip:" + v);
+                if (uri instanceof SipURI sip && sip.getHost() != null && !sip.getHost().isEmpty()
+                        && sip.getPort() <= 65535) {
                     return new Carrier(sip.getHost(), Math.max(0, sip.getPort()));
                 }
             } catch (ParseException | RuntimeException e) {
-                throw new IllegalArgumentException("carrier must be a SIP URI such as sip:203.0.113.10:5060, got '"
-                        + s + "'", e);
+                throw notSip(s, e);
             }
-            throw new IllegalArgumentException("carrier must be a SIP URI such as sip:203.0.113.10:5060, got '"
-                    + s + "'");
+            throw notSip(s, null);
+        }
+
+        private static IllegalArgumentException notSip(String s, Exception cause) {
+            return new IllegalArgumentException("carrier must be a SIP URI such as sip:203.0.113.10:5060, got '" + s
+                    + "'", cause);
         }
 
         @Override
