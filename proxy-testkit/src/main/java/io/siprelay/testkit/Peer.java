@@ -2,7 +2,7 @@ package io.siprelay.testkit;
 
 import io.siprelay.core.codec.SipMessage;
 import io.siprelay.core.codec.SipParseException;
-import io.siprelay.core.transaction.ViaAddressing;
+import io.siprelay.core.transaction.internal.ViaAddressing;
 import io.siprelay.core.transport.Transport;
 import io.siprelay.core.transport.TransportType;
 import java.io.IOException;

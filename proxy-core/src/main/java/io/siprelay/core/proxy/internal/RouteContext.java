@@ -1,4 +1,4 @@
-package io.siprelay.core.proxy;
+package io.siprelay.core.proxy.internal;
 
 import io.siprelay.core.codec.SipMessage;
 import io.siprelay.core.route.RequestContext;
@@ -68,9 +68,9 @@ final class RouteContext extends RequestContext {
         fwd.pushVia(req, hop, statelessBranch());
         try {
             hop.listener().transport().send(hop.address(), core.codec().encode(req));
-            core.stats().forwardedRequests.increment();
+            core.counters().forwardedRequests.increment();
         } catch (IOException e) {
-            core.stats().sendErrors.increment();
+            core.counters().sendErrors.increment();
             ProxyCore.LOG.info("forward to {} failed: {}", hop.address(), e.toString());
             req.removeFirst(ViaHeader.NAME);
             if (!Request.ACK.equals(req.getMethod())) {

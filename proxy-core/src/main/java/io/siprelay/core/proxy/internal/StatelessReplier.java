@@ -1,9 +1,9 @@
-package io.siprelay.core.proxy;
+package io.siprelay.core.proxy.internal;
 
 import io.siprelay.core.codec.SipCodec;
 import io.siprelay.core.codec.SipMessage;
-import io.siprelay.core.transaction.TransactionLayer;
-import io.siprelay.core.transaction.ViaAddressing;
+import io.siprelay.core.transaction.internal.TransactionLayer;
+import io.siprelay.core.transaction.internal.ViaAddressing;
 import io.siprelay.core.transport.Flow;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,11 +26,11 @@ final class StatelessReplier {
 
     private final SipCodec codec;
     private final TransactionLayer transactions;
-    private final ProxyStats stats;
+    private final ProxyCounters stats;
     private final String tagPrefix;
     private final int retryAfterSeconds;
 
-    StatelessReplier(SipCodec codec, TransactionLayer transactions, ProxyStats stats, String tagPrefix,
+    StatelessReplier(SipCodec codec, TransactionLayer transactions, ProxyCounters stats, String tagPrefix,
                      int retryAfterSeconds) {
         this.codec = codec;
         this.transactions = transactions;

@@ -1,4 +1,4 @@
-package io.siprelay.core.proxy;
+package io.siprelay.core.proxy.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,10 +1,10 @@
-package io.siprelay.core.proxy;
+package io.siprelay.core.proxy.internal;
 
 import io.siprelay.core.clock.SipClock;
 import io.siprelay.core.codec.SipMessage;
 import io.siprelay.core.concurrent.KeyedExecutor.Admission;
-import io.siprelay.core.transaction.ClientTransaction;
-import io.siprelay.core.transaction.ClientTransactionListener;
+import io.siprelay.core.transaction.internal.ClientTransaction;
+import io.siprelay.core.transaction.internal.ClientTransactionListener;
 import java.io.IOException;
 import java.text.ParseException;
 import java.time.Duration;
@@ -114,7 +114,7 @@ final class RelayBranch implements ClientTransactionListener {
                 c.addHeader((Header) tx.cancelReason.clone()); // RFC 3326: the reason travels on
             }
             tx.core.transactions().sendRequest(SipMessage.of(c), client.flow(), IGNORE);
-            tx.core.stats().cancelsSent.increment();
+            tx.core.counters().cancelsSent.increment();
         } catch (ParseException | InvalidArgumentException | javax.sip.SipException e) {
             ProxyCore.LOG.warn("could not build a CANCEL for branch {} of {}: {}", index, tx.callId, e.toString());
         }
@@ -149,7 +149,7 @@ final class RelayBranch implements ClientTransactionListener {
     }
 
     private void timeout() {
-        tx.core.stats().localTimeouts.increment();
+        tx.core.counters().localTimeouts.increment();
         finish(SipMessage.of(tx.localResponse(408, "Request Timeout")), true);
         tx.maybeFinish();
     }

@@ -1,5 +1,6 @@
-package io.siprelay.core.transaction;
+package io.siprelay.core.transaction.internal;
 
+import io.siprelay.core.transaction.TimerSettings;
 import io.siprelay.core.clock.VirtualClock;
 import io.siprelay.core.codec.SipCodec;
 import io.siprelay.core.codec.SipMessage;

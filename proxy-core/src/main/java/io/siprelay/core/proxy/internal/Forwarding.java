@@ -1,5 +1,6 @@
-package io.siprelay.core.proxy;
+package io.siprelay.core.proxy.internal;
 
+import io.siprelay.core.proxy.Listener;
 import io.siprelay.core.transport.TransportType;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;

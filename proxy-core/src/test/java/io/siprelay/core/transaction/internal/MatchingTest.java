@@ -1,5 +1,6 @@
-package io.siprelay.core.transaction;
+package io.siprelay.core.transaction.internal;
 
+import io.siprelay.core.transaction.TimerSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siprelay.core.codec.SipMessage;

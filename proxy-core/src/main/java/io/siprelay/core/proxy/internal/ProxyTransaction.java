@@ -1,8 +1,8 @@
-package io.siprelay.core.proxy;
+package io.siprelay.core.proxy.internal;
 
 import io.siprelay.core.codec.SipMessage;
-import io.siprelay.core.proxy.Forwarding.Hop;
-import io.siprelay.core.proxy.Forwarding.HopException;
+import io.siprelay.core.proxy.internal.Forwarding.Hop;
+import io.siprelay.core.proxy.internal.Forwarding.HopException;
 import io.siprelay.core.route.BranchContext;
 import io.siprelay.core.route.BranchRoute;
 import io.siprelay.core.route.FailureContext;
@@ -14,7 +14,7 @@ import io.siprelay.core.route.Step;
 import io.siprelay.core.route.Target;
 import io.siprelay.core.route.TxKey;
 import io.siprelay.core.route.RouteInternals;
-import io.siprelay.core.transaction.ServerTransaction;
+import io.siprelay.core.transaction.internal.ServerTransaction;
 import io.siprelay.core.transport.Flow;
 import java.text.ParseException;
 import java.time.Duration;
@@ -191,7 +191,7 @@ final class ProxyTransaction {
         b.arm(fr, invite ? core.relayTimers().timerC() : null);
         b.client = core.transactions().sendRequest(SipMessage.of(copy),
                 new Flow(hop.listener().transport(), hop.address()), b);
-        core.stats().relayedBranches.increment();
+        core.counters().relayedBranches.increment();
         return true;
     }
 
@@ -264,7 +264,7 @@ final class ProxyTransaction {
         try {
             replyRoute.handle(rc);
         } catch (RuntimeException e) {
-            core.stats().routeErrors.increment();
+            core.counters().routeErrors.increment();
             ProxyCore.LOG.error("reply route failed on {} {}", resp.statusCode(), callId, e);
         }
         return rc;
@@ -300,7 +300,7 @@ final class ProxyTransaction {
             try {
                 s = fr.handle(fc);
             } catch (RuntimeException e) {
-                core.stats().routeErrors.increment();
+                core.counters().routeErrors.increment();
                 ProxyCore.LOG.error("failure route failed on {}", callId, e);
                 s = Step.next();
             }

@@ -1,4 +1,4 @@
-package io.siprelay.core.proxy;
+package io.siprelay.core.proxy.internal;
 
 import java.nio.charset.StandardCharsets;
 

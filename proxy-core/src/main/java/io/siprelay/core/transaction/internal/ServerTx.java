@@ -1,7 +1,7 @@
-package io.siprelay.core.transaction;
+package io.siprelay.core.transaction.internal;
 
 import io.siprelay.core.codec.SipMessage;
-import io.siprelay.core.transaction.TransactionLayer.TxTimer;
+import io.siprelay.core.transaction.internal.TransactionLayer.TxTimer;
 import io.siprelay.core.transport.Flow;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,8 +1,8 @@
-package io.siprelay.core.transaction;
+package io.siprelay.core.transaction.internal;
 
 import io.siprelay.core.codec.SipCodec;
 import io.siprelay.core.codec.SipMessage;
-import io.siprelay.core.transaction.TransactionLayer.TxTimer;
+import io.siprelay.core.transaction.internal.TransactionLayer.TxTimer;
 import io.siprelay.core.transport.Flow;
 import java.io.IOException;
 import java.text.ParseException;

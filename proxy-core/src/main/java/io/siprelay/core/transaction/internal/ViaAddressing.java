@@ -1,4 +1,4 @@
-package io.siprelay.core.transaction;
+package io.siprelay.core.transaction.internal;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

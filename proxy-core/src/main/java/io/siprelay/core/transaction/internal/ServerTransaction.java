@@ -1,4 +1,4 @@
-package io.siprelay.core.transaction;
+package io.siprelay.core.transaction.internal;
 
 import io.siprelay.core.codec.SipMessage;
 import io.siprelay.core.transport.Flow;

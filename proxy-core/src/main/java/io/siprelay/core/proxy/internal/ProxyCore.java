@@ -1,5 +1,9 @@
-package io.siprelay.core.proxy;
+package io.siprelay.core.proxy.internal;
 
+import io.siprelay.core.proxy.Listener;
+import io.siprelay.core.proxy.Myself;
+import io.siprelay.core.proxy.ProxyStats;
+import io.siprelay.core.proxy.RelayTimers;
 import io.siprelay.core.codec.SipCodec;
 import io.siprelay.core.codec.SipMessage;
 import io.siprelay.core.codec.SipParseException;
@@ -7,9 +11,9 @@ import io.siprelay.core.concurrent.KeyedExecutor;
 import io.siprelay.core.concurrent.KeyedExecutor.Admission;
 import io.siprelay.core.route.Route;
 import io.siprelay.core.route.Step;
-import io.siprelay.core.transaction.ServerTransaction;
-import io.siprelay.core.transaction.TransactionLayer;
-import io.siprelay.core.transaction.ViaAddressing;
+import io.siprelay.core.transaction.internal.ServerTransaction;
+import io.siprelay.core.transaction.internal.TransactionLayer;
+import io.siprelay.core.transaction.internal.ViaAddressing;
 import io.siprelay.core.transport.Flow;
 import io.siprelay.core.transport.InboundHandler;
 import io.siprelay.core.transport.Transport;
@@ -46,7 +50,7 @@ public final class ProxyCore implements InboundHandler {
     private final TransactionLayer transactions;
     private final Route requestRoute;
     private final List<Listener> listeners;
-    private final ProxyStats stats = new ProxyStats();
+    private final ProxyCounters stats = new ProxyCounters();
     private final RelayTimers relayTimers;
     private final Myself myself;
     private final int maxRelays;
@@ -80,6 +84,11 @@ public final class ProxyCore implements InboundHandler {
         this.replier = new StatelessReplier(codec, transactions, stats, statelessTagPrefix, retryAfterSeconds);
         new SecureRandom().nextBytes(r);
         this.branchPrefix = "z9hG4bKsr" + HexFormat.of().formatHex(r) + "-";
+    }
+
+    /** The counters, for the core's own classes to update. */
+    ProxyCounters counters() {
+        return stats;
     }
 
     public ProxyStats stats() {
@@ -131,9 +140,9 @@ public final class ProxyCore implements InboundHandler {
                 Forwarding.Hop hop = forwarding.resolve(request, destination);
                 forwarding.pushVia(request, hop, newBranchId());
                 transactions.sendRequest(SipMessage.of(request), new Flow(hop.listener().transport(), hop.address()),
-                        new io.siprelay.core.transaction.ClientTransactionListener() {
+                        new io.siprelay.core.transaction.internal.ClientTransactionListener() {
                             @Override
-                            public void onResponse(io.siprelay.core.transaction.ClientTransaction tx,
+                            public void onResponse(io.siprelay.core.transaction.internal.ClientTransaction tx,
                                                    SipMessage response) {
                                 if (response.statusCode() >= 200) {
                                     result.complete(response.response());
@@ -141,12 +150,12 @@ public final class ProxyCore implements InboundHandler {
                             }
 
                             @Override
-                            public void onTimeout(io.siprelay.core.transaction.ClientTransaction tx) {
+                            public void onTimeout(io.siprelay.core.transaction.internal.ClientTransaction tx) {
                                 result.complete(localAnswer(request, 408, "Request Timeout"));
                             }
 
                             @Override
-                            public void onTransportError(io.siprelay.core.transaction.ClientTransaction tx,
+                            public void onTransportError(io.siprelay.core.transaction.internal.ClientTransaction tx,
                                                          IOException error) {
                                 result.complete(localAnswer(request, 503, "Service Unavailable"));
                             }
