@@ -16,11 +16,14 @@
 #   --heap SIZE       SipRelay heap for options/register (default 512m)
 #   --calls-heap SIZE SipRelay heap for calls (default 2g, as Kamailio's -m 2048 shared memory: transactions
 #                     are kept 32 s (64*T1) after they end, ~40 KB per call)
-#   --calls-young SIZE young generation of the calls app (default 32m; with -XX:MaxTenuringThreshold=1): finished
+#   --calls-young SIZE young generation of the calls app (default 192m; with -XX:MaxTenuringThreshold=1): finished
 #                     transactions live 32 s, so copying them between survivor spaces made young pauses of
 #                     150-250 ms with the JVM's default sizing; a small young generation that promotes at once
-#                     copies only what the last few hundred ms left alive: 192m gave 30-80 ms pauses and a p99 of
-#                     52-60 ms at 1500 calls/s, 32m gives 7-13 ms pauses and a p99 of 8-12 ms for the same CPU
+#                     keeps pauses near 30-80 ms. Smaller is not better: 32m cuts the p99 at 1500 calls/s from
+#                     52-60 ms to 8-12 ms, but every young GC also scans the old generation's dirty cards
+#                     (lingering transactions): at 3500 calls/s GC took 10.4 s (32m) and 6.8 s (64m) of a
+#                     ~35 s run, and 32m-96m collapsed (2,000-9,000 failed) where 192m stayed up
+#                     (bench/RESULTS.md, session 9)
 #   --build           run 'mvn -q -B install -DskipTests -pl proxy-benchmarks -am' first (says so)
 #   --cold            no harness warm-up: the first ladder step hits a freshly started proxy at once (the app's own
 #                     start-up JIT warm-up still runs before its port opens, as it does in production)
@@ -38,7 +41,7 @@ root=$(cd "$here/.." && pwd)
 harness=${SIPRELAY_BENCH_HARNESS:-$root/../shared/bench/run.sh}
 jar=$root/proxy-benchmarks/target/bench-proxy.jar
 
-cold=0 two_cores=0 jvm_defaults=0 jit_warmup=1 results="" only="" gc=serial heap=512m calls_heap=2g calls_young=32m jvm_extra="" lanes=2 build=0 have_warmup=0
+cold=0 two_cores=0 jvm_defaults=0 jit_warmup=1 results="" only="" gc=serial heap=512m calls_heap=2g calls_young=192m jvm_extra="" lanes=2 build=0 have_warmup=0
 pass=()
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -141,7 +141,7 @@ mkdir -p "$results/proxy"
 # old generation (35 MB of a 1 GB heap) as uncompacted dead objects counted as used, so "heap after full GC" would
 # jump by up to 35 MB between two measurements for no reason (seen: 35 MB after one full GC, 5 MB after the next).
 # Only full GCs are affected, and in this soak only the script's own ones run.
-jvm_opts="-Xms$heap -Xmx$heap -XX:+UseSerialGC -Xss512k -XX:-UseDynamicNumberOfCompilerThreads -XX:MarkSweepDeadRatio=0 -Xmn32m -XX:MaxTenuringThreshold=1"
+jvm_opts="-Xms$heap -Xmx$heap -XX:+UseSerialGC -Xss512k -XX:-UseDynamicNumberOfCompilerThreads -XX:MarkSweepDeadRatio=0 -Xmn192m -XX:MaxTenuringThreshold=1"
 jvm_opts+=" -Xlog:gc:file=$results/proxy/gc.log:uptime $jvm_extra"
 proxy_cmd="java $jvm_opts -jar $jar"
 {
