@@ -22,6 +22,7 @@
  * Registrar registrar = Registrar.builder().clock(proxyClock).store(store).build();
  * }</pre>
  * Several proxies sharing one database ({@code db_mode=3}) each use
- * {@code new JdbcLocationStore(LocationDatabase.builder().jdbcUrl(url).user(u).password(p).build())}.
+ * {@code new JdbcLocationStore(LocationDatabase.on(db))} on their {@link io.siprelay.db.Database}
+ * ({@code Database.builder().url(url).user(u).password(p).open()}).
  */
 package io.siprelay.registrar;
