@@ -6,9 +6,9 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
@@ -36,7 +36,7 @@ public final class Database implements AutoCloseable {
     private final Jdbi jdbi;
     private final SqlDialect dialect;
     private final String displayUrl;
-    private final Set<String> migrated = ConcurrentHashMap.newKeySet();
+    private final Set<String> migrated = new HashSet<>();
 
     private Database(DataSource dataSource, HikariDataSource ownedPool, SqlDialect dialect, String displayUrl) {
         this.dataSource = dataSource;
@@ -69,7 +69,7 @@ public final class Database implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot connect to the database: " + e.getMessage(), e);
         }
-        return new Database(dataSource, null, SqlDialect.fromProductName(product), redact(url));
+        return new Database(dataSource, null, SqlDialect.fromProductName(product), displayUrl(url));
     }
 
     public Jdbi jdbi() {
@@ -94,26 +94,21 @@ public final class Database implements AutoCloseable {
      * other tables gets the component's added (baseline 0); scripts use {@code IF NOT EXISTS}, so existing Kamailio
      * tables are kept as they are. Running the same migration again is a no-op.
      */
-    public void migrate(Migration migration) {
+    public synchronized void migrate(Migration migration) {
         String key = migration.historyTable() + "@" + migration.locationFor(dialect);
         if (migrated.contains(key)) {
             return;
         }
-        synchronized (this) {
-            if (migrated.contains(key)) {
-                return;
-            }
-            Flyway.configure(migration.owner().getClassLoader())
-                    .dataSource(dataSource)
-                    .locations("classpath:" + migration.locationFor(dialect))
-                    .table(migration.historyTable())
-                    .placeholders(migration.placeholders())
-                    .baselineOnMigrate(true)
-                    .baselineVersion("0")
-                    .load()
-                    .migrate();
-            migrated.add(key);
-        }
+        Flyway.configure(migration.owner().getClassLoader())
+                .dataSource(dataSource)
+                .locations("classpath:" + migration.locationFor(dialect))
+                .table(migration.historyTable())
+                .placeholders(migration.placeholders())
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
+                .load()
+                .migrate();
+        migrated.add(key);
     }
 
     /** Closes the pool this database opened (a data source passed to {@link #of} stays open). */
@@ -129,7 +124,11 @@ public final class Database implements AutoCloseable {
         return "Database[" + dialect + " " + displayUrl + "]";
     }
 
-    static String redact(String url) {
+    /**
+     * A JDBC URL as logs and errors may show it: without the query part ({@code ?user=..&password=..}) and with an
+     * H2-style {@code PASSWORD=} setting masked.
+     */
+    public static String displayUrl(String url) {
         if (url == null) {
             return "?";
         }
@@ -208,7 +207,7 @@ public final class Database implements AutoCloseable {
             hc.setInitializationFailTimeout(connectTimeout.toMillis());
             hc.setConnectionTimeout(Math.max(250, connectTimeout.toMillis()));
             HikariDataSource pool = new HikariDataSource(hc);
-            return new Database(pool, pool, dialect, redact(url));
+            return new Database(pool, pool, dialect, displayUrl(url));
         }
     }
 }

@@ -110,7 +110,7 @@ class DatabaseTest {
         assertThat(SqlDialect.fromProductName("PostgreSQL")).isEqualTo(SqlDialect.POSTGRESQL);
         assertThat(SqlDialect.MYSQL.quote("t")).isEqualTo("`t`");
         assertThat(SqlDialect.H2.quote("t")).isEqualTo("\"t\"");
-        assertThat(Database.redact("jdbc:mariadb://h/db?user=a&password=secret")).isEqualTo("jdbc:mariadb://h/db");
-        assertThat(Database.redact("jdbc:h2:file:/x;PASSWORD=pw")).isEqualTo("jdbc:h2:file:/x;PASSWORD=***");
+        assertThat(Database.displayUrl("jdbc:mariadb://h/db?user=a&password=secret")).isEqualTo("jdbc:mariadb://h/db");
+        assertThat(Database.displayUrl("jdbc:h2:file:/x;PASSWORD=pw")).isEqualTo("jdbc:h2:file:/x;PASSWORD=***");
     }
 }

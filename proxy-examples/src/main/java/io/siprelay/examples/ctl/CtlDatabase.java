@@ -39,9 +39,7 @@ final class CtlDatabase {
 
     /** The URL as errors show it (no query parameters, which may carry a password). */
     String displayUrl() {
-        String u = url();
-        int q = url != null ? u.indexOf('?') : -1;
-        return q < 0 ? u : u.substring(0, q);
+        return Database.displayUrl(url());
     }
 
     /**

@@ -364,7 +364,7 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
             b.append(String.format(Locale.ROOT, "  SIP        %s %s:%d%n", l.transport().type(), l.host(), l.port()));
         }
         b.append("  domain     ").append(domain).append('\n');
-        b.append("  database   ").append(redact(config.jdbcUrl())).append('\n');
+        b.append("  database   ").append(database.displayUrl()).append('\n');
         if (config.dispatcherSet > 0) {
             b.append("  carrier    dispatcher set ").append(config.dispatcherSet).append(", algorithm ")
                     .append(config.dispatcherAlgorithm).append(", probing every ").append(config.probeInterval)
@@ -394,10 +394,6 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
             b.append("  management off\n");
         }
         return b.toString();
-    }
-
-    private static String redact(String url) {
-        return url.replaceAll("(?i)(password=)[^;&]*", "$1***");
     }
 
     // ------------------------------------------------------------------------------------------ set-up helpers

@@ -26,6 +26,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import javax.sip.address.AddressFactory;
 import javax.sip.address.SipURI;
 import javax.sip.address.URI;
@@ -125,8 +126,7 @@ public final class PbxRoutes {
     /** A single carrier address: host and port (0 = default) the Request-URI is rewritten to. */
     public record Carrier(String host, int port) {
 
-        private static final java.util.regex.Pattern OTHER_SCHEME =
-                java.util.regex.Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:[^0-9]");
+        private static final Pattern OTHER_SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:[^0-9]");
 
         /**
          * {@code sip:203.0.113.10:5060}, {@code 203.0.113.10:5060}, {@code carrier.example.net} or
