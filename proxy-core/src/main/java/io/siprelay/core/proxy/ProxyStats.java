@@ -39,6 +39,12 @@ public interface ProxyStats {
     /** Requests that left the request route without a terminal action (dropped with a WARN). */
     long fellOffRoute();
 
+    /** Request routes that waited for work off the lane ({@code RequestContext.suspend}). */
+    long suspendedRoutes();
+
+    /** Responses a reply route held until work off the lane completed ({@code ReplyContext.suspend}). */
+    long suspendedReplies();
+
     /** Routes that threw. */
     long routeErrors();
 
@@ -85,6 +91,8 @@ public interface ProxyStats {
         m.put("local_timeouts", localTimeouts());
         m.put("own_stateless_sent", ownStatelessSent());
         m.put("own_stateless_answers", ownStatelessAnswers());
+        m.put("suspended_routes", suspendedRoutes());
+        m.put("suspended_replies", suspendedReplies());
         return m;
     }
 }

@@ -12,6 +12,7 @@ public final class ReplyContext {
     private final Map<TxKey<?>, Object> vars;
     private final InetSocketAddress source;
     private boolean dropped;
+    private Suspension<?> suspension;
 
     public ReplyContext(Response response, int branch, Map<TxKey<?>, Object> vars) {
         this(response, branch, vars, null);
@@ -62,5 +63,38 @@ public final class ReplyContext {
 
     public boolean isDropped() {
         return dropped;
+    }
+
+    /**
+     * Holds this response until {@code work} completes, then runs {@code then} on the call's lane and lets the response
+     * go on (Kamailio's async reply handling): e.g. rewrite its SDP with what rtpengine answered. Later responses of the
+     * same transaction wait behind it, so they go upstream in the order they came; the proxy's timers keep running.
+     *
+     * @throws IllegalStateException when this reply route already suspended
+     */
+    public <T> void suspend(java.util.concurrent.CompletionStage<T> work, ReplyContinuation<T> then) {
+        java.util.Objects.requireNonNull(work, "work");
+        java.util.Objects.requireNonNull(then, "then");
+        if (suspension != null) {
+            throw new IllegalStateException("this reply route already suspended once");
+        }
+        suspension = new Suspension<>(work, then);
+    }
+
+    Suspension<?> takeSuspension() {
+        Suspension<?> s = suspension;
+        suspension = null;
+        return s;
+    }
+
+    /** Work a reply route waits for and what to do after it; for the proxy core. */
+    public record Suspension<T>(java.util.concurrent.CompletionStage<T> work, ReplyContinuation<T> then) {
+
+        /** Runs {@code then} with the outcome. */
+        public void resume(ReplyContext reply, Object result, Throwable failure) {
+            @SuppressWarnings("unchecked")
+            T r = (T) result;
+            then.resume(reply, r, failure);
+        }
     }
 }

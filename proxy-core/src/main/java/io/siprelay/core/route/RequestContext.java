@@ -167,6 +167,59 @@ public abstract class RequestContext extends RequestView {
         return finish(Step.Outcome.EXITED);
     }
 
+    /**
+     * Waits for {@code work} without holding the worker lane (Kamailio's {@code t_suspend} / {@code t_continue}, or an
+     * async module call): the route returns at once, other calls go on, and when the work completes {@code then} runs
+     * on this call's lane with this context and decides the request (relay, reply, or suspend again). Meanwhile
+     * retransmissions of the request are absorbed. Use it for a network round trip a route needs the answer of before
+     * relaying, such as an rtpengine offer; a short local lookup may simply block.
+     *
+     * @throws UnsupportedOperationException in a context that cannot wait (a failure route)
+     */
+    public final <T> Step.Done suspend(java.util.concurrent.CompletionStage<T> work, Continuation<T> then) {
+        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(then, "then");
+        if (!canSuspend()) {
+            throw new UnsupportedOperationException("suspend() is not possible in " + getClass().getSimpleName()
+                    + ": only a request route can wait for work off the lane");
+        }
+        beginFinish();
+        Step.Done done = finish(Step.Outcome.SUSPENDED);
+        doSuspend(work, then);
+        return done;
+    }
+
+    /** True when {@link #doSuspend} is implemented. */
+    protected boolean canSuspend() {
+        return false;
+    }
+
+    /** Arranges for {@code then} to run on the call's lane when {@code work} completes. */
+    protected <T> void doSuspend(java.util.concurrent.CompletionStage<T> work, Continuation<T> then) {
+        throw new UnsupportedOperationException("suspend");
+    }
+
+    /** Runs a continuation after {@link #suspend}: the context is open for a terminal action again. */
+    final <T> Step resume(Continuation<T> then, T result, Throwable failure) {
+        finished = null;
+        finishedIn = null;
+        blocks.add("continuation of " + currentBlock());
+        try {
+            Step s = then.resume(this, result, failure);
+            if (s == null) {
+                throw new IllegalStateException("a continuation returned null; return Step.next() or the result of a"
+                        + " terminal action");
+            }
+            if (!s.isDone() && finished != null) {
+                throw new IllegalStateException("a continuation returned Step.next() after " + finished.outcome()
+                        + ": return the action's result instead");
+            }
+            return s;
+        } finally {
+            blocks.remove(blocks.size() - 1);
+        }
+    }
+
     private void beginFinish() {
         if (finished != null) {
             throw new IllegalStateException("request already finished (" + finished.outcome() + " in '" + finishedIn

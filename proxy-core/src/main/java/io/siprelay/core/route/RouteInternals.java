@@ -37,4 +37,14 @@ public final class RouteInternals {
     public static void adoptVars(RequestContext ctx, Map<TxKey<?>, Object> shared) {
         ctx.vars = shared;
     }
+
+    /** Runs the continuation of a suspended request route; the returned step decides the request. */
+    public static <T> Step resume(RequestContext ctx, Continuation<T> then, T result, Throwable failure) {
+        return ctx.resume(then, result, failure);
+    }
+
+    /** The work a reply route suspended on ({@link ReplyContext#suspend}), or null; taking it clears it. */
+    public static ReplyContext.Suspension<?> takeSuspension(ReplyContext reply) {
+        return reply.takeSuspension();
+    }
 }

@@ -3,7 +3,7 @@ package io.siprelay.core.route;
 /**
  * What a route returns: {@link #next()} to go on with the next block, or a {@link Done} that ends processing of the
  * request from any depth of nested blocks (Kamailio's {@code exit}). Only the terminal actions of
- * {@link RequestContext} ({@code reply}, {@code forward}, {@code drop}, {@code exit}) create a {@code Done}, so a
+ * {@link RequestContext} ({@code reply}, {@code forward}, {@code relay}, {@code drop}, {@code exit}, {@code suspend}) create a {@code Done}, so a
  * block cannot claim to have handled a request it did not handle, and the compiler insists that every path through a
  * block says which it is.
  */
@@ -68,6 +68,10 @@ public sealed interface Step permits Step.Next, Step.Done {
         /** dropped on purpose ({@code drop}) */
         DROPPED,
         /** processing ended without an action ({@code exit}): the request is consumed */
-        EXITED
+        EXITED,
+        /**
+         * waiting for work off the lane ({@link RequestContext#suspend}); a {@link Continuation} finishes the request
+         */
+        SUSPENDED
     }
 }

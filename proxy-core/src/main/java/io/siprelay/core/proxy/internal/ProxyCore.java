@@ -65,6 +65,7 @@ public final class ProxyCore implements InboundHandler {
     /** Prefix of every To-tag of our stateless replies, so ACKs for them are recognised and absorbed. */
     private final String statelessTagPrefix;
     private final StatelessReplier replier;
+    private final SuspendedRoutes suspended = new SuspendedRoutes(this);
 
     public ProxyCore(SipCodec codec, io.siprelay.core.clock.SipClock clock, KeyedExecutor executor,
                      TransactionLayer transactions, Route requestRoute, List<Listener> listeners, int retryAfterSeconds,
@@ -342,32 +343,52 @@ public final class ProxyCore implements InboundHandler {
             if (Request.CANCEL.equals(msg.method()) && cancelRelay(flow, msg)) {
                 return;
             }
+            if (suspended.isWaiting(msg)) {
+                stats.absorbed.increment(); // the original is waiting in its route; it will be answered
+                return;
+            }
             stats.requestsRouted.increment();
             RouteContext ctx = new RouteContext(this, msg, flow);
-            Step step;
-            try {
-                step = ctx.route(requestRoute);
-            } catch (SipMessage.Unparsable e) {
-                if (!ctx.isFinished()) {
-                    onBadMessage(flow, e.parseError()); // a header the route read is malformed: 400 as if parsed eagerly
-                }
-                return;
-            } catch (RuntimeException e) {
-                stats.routeErrors.increment();
-                LOG.error("route '{}' failed on {} {}", ctx.currentBlock(), msg.method(), msg.requestUri(), e);
-                if (!ctx.isFinished() && !Request.ACK.equals(msg.method())) {
-                    ctx.reply(500, "Server Internal Error");
-                }
-                return;
-            }
-            if (!step.isDone()) {
-                stats.fellOffRoute.increment();
-                LOG.warn("{} {} fell off the end of route '{}' without reply, forward, drop or exit: dropped",
-                        msg.method(), msg.requestUri(), requestRoute.name());
-            }
+            runRoute(ctx, msg, flow, () -> ctx.route(requestRoute));
         } finally {
             MDC.remove(MDC_CALL_ID);
         }
+    }
+
+    /** Runs the request route, or a continuation of it, and handles how it ended. */
+    void runRoute(RouteContext ctx, SipMessage msg, Flow flow, java.util.function.Supplier<Step> body) {
+        Step step;
+        try {
+            step = body.get();
+        } catch (SipMessage.Unparsable e) {
+            if (!ctx.isFinished()) {
+                onBadMessage(flow, e.parseError()); // a header the route read is malformed: 400 as if parsed eagerly
+            }
+            return;
+        } catch (RuntimeException e) {
+            stats.routeErrors.increment();
+            LOG.error("route '{}' failed on {} {}", ctx.currentBlock(), msg.method(), msg.requestUri(), e);
+            if (!ctx.isFinished() && !Request.ACK.equals(msg.method())) {
+                ctx.reply(500, "Server Internal Error");
+            }
+            return;
+        }
+        if (!step.isDone()) {
+            stats.fellOffRoute.increment();
+            LOG.warn("{} {} fell off the end of route '{}' without reply, forward, drop or exit: dropped",
+                    msg.method(), msg.requestUri(), requestRoute.name());
+        }
+    }
+
+    /** RequestContext.suspend: the continuation runs on the call's lane when the work completes. */
+    <T> void suspend(RouteContext ctx, SipMessage msg, java.util.concurrent.CompletionStage<T> work,
+                     io.siprelay.core.route.Continuation<T> then) {
+        suspended.suspend(ctx, msg, work, then);
+    }
+
+    /** Requests waiting in a suspended route now. */
+    public int suspendedRoutes() {
+        return suspended.size();
     }
 
     /**

@@ -25,6 +25,8 @@ public final class ProxyCounters implements ProxyStats {
     final LongAdder localTimeouts = new LongAdder();
     final LongAdder ownStatelessSent = new LongAdder();
     final LongAdder ownStatelessAnswers = new LongAdder();
+    final LongAdder suspendedRoutes = new LongAdder();
+    final LongAdder suspendedReplies = new LongAdder();
 
     @Override
     public long received() {
@@ -119,5 +121,15 @@ public final class ProxyCounters implements ProxyStats {
     @Override
     public long ownStatelessAnswers() {
         return ownStatelessAnswers.sum();
+    }
+
+    @Override
+    public long suspendedRoutes() {
+        return suspendedRoutes.sum();
+    }
+
+    @Override
+    public long suspendedReplies() {
+        return suspendedReplies.sum();
     }
 }

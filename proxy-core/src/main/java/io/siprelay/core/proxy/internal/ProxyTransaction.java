@@ -212,12 +212,35 @@ final class ProxyTransaction {
     }
 
     void onBranchResponse(RelayBranch b, SipMessage resp) {
+        if (held != null) {
+            held.add(new HeldResponse(b, resp)); // behind a response whose reply route is waiting
+            return;
+        }
         int code = resp.statusCode();
         if (code >= 200 && code < 300) {
             if (!b.isFinal) {
                 b.finish(resp, false);
             }
-            runReplyRoute(b, resp);
+        } else if (b.isFinal) {
+            return; // a late final after our local timeout: the branch is decided
+        } else if (code < 200) {
+            b.onProvisional(code);
+        } else {
+            b.finish(resp, false);
+        }
+        ReplyContext rc = runReplyRoute(b, resp);
+        ReplyContext.Suspension<?> waitFor = rc == null ? null : RouteInternals.takeSuspension(rc);
+        if (waitFor != null) {
+            hold(b, resp, rc, waitFor);
+            return;
+        }
+        afterReplyRoute(b, resp, rc);
+    }
+
+    /** What a response does once its reply route has run: go upstream, cancel other branches, decide. */
+    private void afterReplyRoute(RelayBranch b, SipMessage resp, ReplyContext rc) {
+        int code = resp.statusCode();
+        if (code >= 200 && code < 300) {
             forwardUpstream(resp); // every 2xx goes up at once (§16.7 step 5), even after a CANCEL or a timeout
             if (!answered) {
                 answered = true;
@@ -233,19 +256,12 @@ final class ProxyTransaction {
             maybeFinish();
             return;
         }
-        if (b.isFinal) {
-            return; // a late final after our local timeout: the branch is decided
-        }
         if (code < 200) {
-            b.onProvisional(code);
-            ReplyContext rc = runReplyRoute(b, resp);
             if (code > 100 && !finalSent && (rc == null || !rc.isDropped())) {
                 forwardUpstream(resp);
             }
             return;
         }
-        b.finish(resp, false);
-        runReplyRoute(b, resp);
         if (code >= 600 && invite) {
             saw6xx = true; // §16.7 step 10: a 6xx ends the search
             laterGroups.clear();
@@ -254,6 +270,54 @@ final class ProxyTransaction {
             }
         }
         maybeFinish();
+    }
+
+    // ---------------------------------------------------------------- reply routes that wait
+
+    private record HeldResponse(RelayBranch branch, SipMessage response) { }
+
+    /** Responses behind one whose reply route suspended; null while none waits. */
+    private ArrayDeque<HeldResponse> held;
+
+    /** ReplyContext.suspend: the response waits (and every later one behind it) until the work completes. */
+    private void hold(RelayBranch b, SipMessage resp, ReplyContext rc, ReplyContext.Suspension<?> waitFor) {
+        held = new ArrayDeque<>();
+        core.counters().suspendedReplies.increment();
+        waitFor.work().whenComplete((result, failure) -> resumeOnLane(b, resp, rc, waitFor, result,
+                SuspendedRoutes.unwrap(failure)));
+    }
+
+    private void resumeOnLane(RelayBranch b, SipMessage resp, ReplyContext rc, ReplyContext.Suspension<?> waitFor,
+                              Object result, Throwable failure) {
+        Runnable task = () -> resume(b, resp, rc, waitFor, result, failure);
+        if (!core.executor().execute(callId, io.siprelay.core.concurrent.KeyedExecutor.Admission.IN_PROGRESS, task)) {
+            // lanes full: try again shortly; the response is already decided, only its forwarding waits
+            core.clock().schedule(10, () -> resumeOnLane(b, resp, rc, waitFor, result, failure));
+        }
+    }
+
+    private void resume(RelayBranch b, SipMessage resp, ReplyContext rc, ReplyContext.Suspension<?> waitFor,
+                        Object result, Throwable failure) {
+        try {
+            waitFor.resume(rc, result, failure);
+        } catch (RuntimeException e) {
+            core.counters().routeErrors.increment();
+            ProxyCore.LOG.error("reply route continuation failed on {} {}", resp.statusCode(), callId, e);
+        }
+        ArrayDeque<HeldResponse> behind = held;
+        held = null;
+        afterReplyRoute(b, resp, rc);
+        while (!behind.isEmpty()) {
+            if (held != null) {
+                held.addAll(behind); // another reply route suspended: the rest waits behind it, in order
+                return;
+            }
+            HeldResponse h = behind.poll();
+            onBranchResponse(h.branch(), h.response());
+        }
+        if (held == null) {
+            maybeFinish(); // timers that fired while the response waited
+        }
     }
 
     private ReplyContext runReplyRoute(RelayBranch b, SipMessage resp) {
@@ -271,7 +335,7 @@ final class ProxyTransaction {
     }
 
     void maybeFinish() {
-        if (sending || done) {
+        if (sending || done || held != null) {
             return;
         }
         if (!allFinal()) {

@@ -93,6 +93,17 @@ final class RouteContext extends RequestContext {
     }
 
     @Override
+    protected boolean canSuspend() {
+        return true;
+    }
+
+    @Override
+    protected <T> void doSuspend(java.util.concurrent.CompletionStage<T> work,
+                                 io.siprelay.core.route.Continuation<T> then) {
+        core.suspend(this, message, work, then);
+    }
+
+    @Override
     protected boolean doLooseRoute() {
         return core.forwarding().looseRoute(request());
     }
