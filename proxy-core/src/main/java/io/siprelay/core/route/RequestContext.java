@@ -32,6 +32,7 @@ public abstract class RequestContext extends RequestView {
     Map<TxKey<?>, Object> vars;
     Duration frTimer;
     Duration frInvTimer;
+    List<java.util.function.IntConsumer> finalListeners;
 
     protected RequestContext(Request request, Flow source) {
         super(request, source);
@@ -328,6 +329,20 @@ public abstract class RequestContext extends RequestView {
     /** Reads a per-transaction variable, or null. */
     public final <T> T get(TxKey<T> key) {
         return vars == null ? null : key.cast(vars.get(key));
+    }
+
+    /**
+     * Calls {@code listener} once, on the call's lane, with the status of the final response the next
+     * {@link #relay()} sends upstream: received from a branch or made by the proxy (408, 487, 5xx), including the
+     * errors relay() answers itself when nothing could be sent (tm's TMCB_RESPONSE_OUT). Components use it to release
+     * what they hold for a call that did not come up, whatever way it failed; a 2xx is reported too.
+     */
+    public final void onFinalResponse(java.util.function.IntConsumer listener) {
+        Objects.requireNonNull(listener, "listener");
+        if (finalListeners == null) {
+            finalListeners = new ArrayList<>(2);
+        }
+        finalListeners.add(listener);
     }
 
     /** Overrides the proxy's fr_timer for this transaction ({@code t_set_fr}): no provisional in time → 408. */

@@ -47,4 +47,11 @@ public final class RouteInternals {
     public static ReplyContext.Suspension<?> takeSuspension(ReplyContext reply) {
         return reply.takeSuspension();
     }
+
+    /** The listeners armed with {@link RequestContext#onFinalResponse}, or null; taking them clears them. */
+    public static java.util.List<java.util.function.IntConsumer> takeFinalListeners(RequestContext ctx) {
+        java.util.List<java.util.function.IntConsumer> l = ctx.finalListeners;
+        ctx.finalListeners = null;
+        return l;
+    }
 }

@@ -5,7 +5,6 @@ import io.siprelay.core.proxy.internal.Forwarding.Hop;
 import io.siprelay.core.proxy.internal.Forwarding.HopException;
 import io.siprelay.core.route.BranchContext;
 import io.siprelay.core.route.BranchRoute;
-import io.siprelay.core.route.FailureContext;
 import io.siprelay.core.route.FailureRoute;
 import io.siprelay.core.route.ReplyContext;
 import io.siprelay.core.route.ReplyRoute;
@@ -47,10 +46,10 @@ final class ProxyTransaction {
     private final ServerTransaction server;
     /** incoming, template and the branches' messages are dropped in complete(): the relay may linger for 2xx. */
     private SipMessage incoming;
-    private final Flow source;
+    final Flow source;
     final String callId;
     final boolean invite;
-    private final Map<TxKey<?>, Object> vars;
+    final Map<TxKey<?>, Object> vars;
     private final boolean recordRoute;
     private final List<RelayBranch> branches = new ArrayList<>(4);
     private final ArrayDeque<List<Target>> laterGroups = new ArrayDeque<>();
@@ -65,13 +64,15 @@ final class ProxyTransaction {
     Duration frInv;
 
     private boolean sending;
-    private boolean canceled;
+    boolean canceled;
     Header cancelReason;
     private boolean answered;
     private boolean finalSent;
     private boolean saw6xx;
     private boolean done;
     private HopException lastHopError;
+    /** onFinalResponse listeners of the request route and of failure-route relays. */
+    private List<java.util.function.IntConsumer> finalListeners;
 
     private ProxyTransaction(ProxyCore core, RouteContext ctx, SipMessage incoming, ServerTransaction server) {
         this.core = core;
@@ -92,10 +93,12 @@ final class ProxyTransaction {
         Request req = ctx.request();
         if (!core.forwarding().decrementMaxForwards(req)) {
             core.statelessReply(ctx.source(), incoming, 483, "Too Many Hops", r -> { });
+            notifyFinal(RouteInternals.takeFinalListeners(ctx), 483);
             return;
         }
         if (core.activeRelays() >= core.maxRelays()) {
             core.rejectOverloaded(ctx.source(), incoming); // bounded state: 503 + Retry-After, counted
+            notifyFinal(RouteInternals.takeFinalListeners(ctx), 503);
             return;
         }
         ServerTransaction server = core.transactions().createServer(incoming, ctx.source());
@@ -114,6 +117,13 @@ final class ProxyTransaction {
             this.replyRoute = ctx.replyRoute(); // like t_on_reply, it stays armed through a failure-route relay
         }
         this.branchRoute = ctx.branchRoute();
+        List<java.util.function.IntConsumer> listeners = RouteInternals.takeFinalListeners(ctx);
+        if (listeners != null) {
+            if (finalListeners == null) {
+                finalListeners = new ArrayList<>(listeners.size());
+            }
+            finalListeners.addAll(listeners);
+        }
         Duration frOverride = RouteInternals.frTimer(ctx);
         Duration frInvOverride = RouteInternals.frInvTimer(ctx);
         this.fr = frOverride != null ? frOverride : core.relayTimers().fr();
@@ -358,7 +368,7 @@ final class ProxyTransaction {
             failureRoute = null; // one shot per arming, as t_on_failure
             Response bestResponse = best != null ? best.response.response() : localResponse(lastHopError != null
                     ? lastHopError.status : 500, lastHopError != null ? lastHopError.reason : "Server Internal Error");
-            FailureRouteContext fc = new FailureRouteContext(this, (Request) template.clone(), bestResponse,
+            RelayFailureContext fc = new RelayFailureContext(this, (Request) template.clone(), bestResponse,
                     best != null && best.localTimeout);
             Step s;
             try {
@@ -484,7 +494,7 @@ final class ProxyTransaction {
             }
         }
         if (code >= 200) {
-            finalSent = true;
+            sentFinal(code);
         }
     }
 
@@ -500,7 +510,28 @@ final class ProxyTransaction {
             ProxyCore.LOG.debug("could not send {} upstream: {}", status, e.getMessage());
         }
         if (status >= 200) {
+            sentFinal(status);
+        }
+    }
+
+    private void sentFinal(int status) {
+        if (!finalSent) {
             finalSent = true;
+            List<java.util.function.IntConsumer> l = finalListeners;
+            finalListeners = null;
+            notifyFinal(l, status);
+        }
+    }
+
+    private static void notifyFinal(List<java.util.function.IntConsumer> listeners, int status) {
+        if (listeners != null) {
+            for (java.util.function.IntConsumer l : listeners) {
+                try {
+                    l.accept(status);
+                } catch (RuntimeException e) {
+                    ProxyCore.LOG.error("an onFinalResponse listener failed on {}", status, e);
+                }
+            }
         }
     }
 
@@ -553,48 +584,10 @@ final class ProxyTransaction {
     // ---------------------------------------------------------------- failure route
 
     /** relay() inside a failure route: new branches in this transaction. */
-    private void relayFromFailureRoute(FailureRouteContext fc) {
+    void relayFromFailureRoute(RelayFailureContext fc) {
         adoptSettings(fc);
         if (!start(fc)) {
             ProxyCore.LOG.debug("failure route relay sent nothing for {}", callId);
-        }
-    }
-
-    private final class FailureRouteContext extends FailureContext {
-
-        FailureRouteContext(ProxyTransaction pt, Request request, Response best, boolean localTimeout) {
-            super(request, pt.source, best, pt.canceled, localTimeout);
-            RouteInternals.adoptVars(this, pt.vars);
-        }
-
-        @Override
-        protected void doReply(int status, String reason, Consumer<Response> customizer) {
-            respondLocal(status, reason, customizer);
-        }
-
-        @Override
-        protected void doForward() {
-            throw new IllegalStateException("forward() is stateless and cannot run in a failure route: use relay()");
-        }
-
-        @Override
-        protected void doRelay() {
-            relayFromFailureRoute(this);
-        }
-
-        @Override
-        protected boolean doLooseRoute() {
-            return forwarding.looseRoute(request());
-        }
-
-        @Override
-        public javax.sip.header.HeaderFactory headerFactory() {
-            return core.codec().headerFactory();
-        }
-
-        @Override
-        public javax.sip.address.AddressFactory addressFactory() {
-            return core.codec().addressFactory();
         }
     }
 }
