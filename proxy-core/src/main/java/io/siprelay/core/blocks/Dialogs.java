@@ -1,5 +1,6 @@
 package io.siprelay.core.blocks;
 
+import io.siprelay.core.route.RequestContext;
 import io.siprelay.core.route.Route;
 import io.siprelay.core.route.Step;
 
@@ -21,13 +22,23 @@ public final class Dialogs {
      * }</pre>
      */
     public static Route withinDialog() {
+        return withinDialog(RequestContext::relay);
+    }
+
+    /**
+     * {@link #withinDialog()} where a loose-routed request goes to {@code relay} instead of straight to
+     * {@code relay()}: Kamailio's {@code route(RELAY)} from WITHINDLG, e.g. to pass it through
+     * {@code rtpengine_manage} first.
+     */
+    public static Route withinDialog(Route relay) {
+        java.util.Objects.requireNonNull(relay, "relay");
         return Route.named("WITHINDLG", ctx -> {
             if (!ctx.hasToTag()) {
                 return Step.next();
             }
             if (ctx.looseRoute()) {
                 Nat.handleRuriAlias(ctx);
-                return ctx.relay();
+                return ctx.route(relay);
             }
             if (ctx.isMethod("ACK")) {
                 return ctx.drop();
