@@ -2,11 +2,7 @@ package io.siprelay.media;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
+import io.siprelay.testkit.RtpEngineProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,56 +27,29 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class RtpEngineDaemonTest {
 
-    private static final Path BINARY = Path.of("/usr/bin/rtpengine");
     private static final Pattern AUDIO_PORT = Pattern.compile("(?m)^m=audio (\\d+) ");
 
-    private static Process daemon;
+    private static RtpEngineProcess daemon;
     private static RtpEngine ng;
     private static int portMin;
     private static int portMax;
 
     @BeforeAll
-    static void startDaemon() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(BINARY), "rtpengine not installed");
-        int ngPort;
-        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            ngPort = probe.getLocalPort();
-        }
-        portMin = 35_000 + 100 * ThreadLocalRandom.current().nextInt(40);
-        portMax = portMin + 99;
-        Path target = Path.of("target");
-        Files.createDirectories(target);
-        File log = target.resolve("rtpengine-" + ngPort + ".log").toFile();
-        daemon = new ProcessBuilder(BINARY.toString(), "--config-file=none", "--foreground", "--log-stderr",
-                "--table=-1", "--interface=127.0.0.1", "--listen-ng=127.0.0.1:" + ngPort,
-                "--port-min=" + portMin, "--port-max=" + portMax, "--delete-delay=0",
-                "--pidfile=" + target.resolve("rtpengine-" + ngPort + ".pid").toAbsolutePath())
-                .redirectErrorStream(true)
-                .redirectOutput(log)
-                .start();
-
-        String spec = "udp:127.0.0.1:" + ngPort;
-        try (RtpEngine waiter = RtpEngine.builder().instance(spec).timeout(Duration.ofMillis(100)).retries(0).build()) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!waiter.ping(waiter.instances().get(0)).get(5, TimeUnit.SECONDS)) {
-                assertThat(daemon.isAlive()).as("rtpengine exited, see " + log).isTrue();
-                assertThat(System.nanoTime()).as("rtpengine not answering ping within 10 s, see " + log)
-                        .isLessThan(deadline);
-            }
-        }
-        ng = RtpEngine.builder().instance(spec).timeout(Duration.ofMillis(500)).retries(2).build();
+    static void startDaemon() {
+        Assumptions.assumeTrue(RtpEngineProcess.isInstalled(), "rtpengine not installed");
+        daemon = RtpEngineProcess.start(Path.of("target"));
+        portMin = daemon.portMin();
+        portMax = daemon.portMax();
+        ng = RtpEngine.builder().instance(daemon.ngSpec()).timeout(Duration.ofMillis(500)).retries(2).build();
     }
 
     @AfterAll
-    static void stopDaemon() throws InterruptedException {
+    static void stopDaemon() {
         if (ng != null) {
             ng.close();
         }
         if (daemon != null) {
-            daemon.destroy();
-            if (!daemon.waitFor(5, TimeUnit.SECONDS)) {
-                daemon.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
+            daemon.close();
         }
     }
 
