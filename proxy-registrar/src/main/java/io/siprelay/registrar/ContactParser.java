@@ -177,6 +177,8 @@ final class ContactParser {
             case UDP -> uri;
             case TCP -> uri + ";transport=tcp";
             case TLS -> uri + ";transport=tls";
+            case WS -> uri + ";transport=ws";
+            case WSS -> uri + ";transport=wss";
         };
     }
 

@@ -310,6 +310,8 @@ public final class Nat {
             case "1" -> "";
             case "2" -> ";transport=tcp";
             case "3" -> ";transport=tls";
+            case "5" -> ";transport=ws";
+            case "6" -> ";transport=wss";
             default -> null;
         };
         return transport == null ? null : "sip:" + p[0] + ":" + port + transport;
@@ -378,6 +380,8 @@ public final class Nat {
             case UDP -> 1;
             case TCP -> 2;
             case TLS -> 3;
+            case WS -> 5; // Kamailio's PROTO_WS and PROTO_WSS
+            case WSS -> 6;
         };
     }
 

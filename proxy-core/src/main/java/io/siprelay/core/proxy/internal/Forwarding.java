@@ -115,7 +115,7 @@ final class Forwarding {
         if (out == null) {
             throw new HopException(503, "No Listener For " + type);
         }
-        int port = uri.getPort() > 0 ? uri.getPort() : (type == TransportType.TLS ? 5061 : 5060);
+        int port = uri.getPort() > 0 ? uri.getPort() : defaultPort(type);
         try {
             return new Hop(out, new InetSocketAddress(ProxyCore.resolve(uri.getHost()), port));
         } catch (UnknownHostException e) {
@@ -173,6 +173,16 @@ final class Forwarding {
             u.setParameter("r2", "on");
         }
         return core.codec().headerFactory().createRecordRouteHeader(core.codec().addressFactory().createAddress(u));
+    }
+
+    /** RFC 3261 §19.1.2 and RFC 7118 §5.2 (WebSocket URIs use the HTTP ports). */
+    static int defaultPort(TransportType type) {
+        return switch (type) {
+            case TLS -> 5061;
+            case WS -> 80;
+            case WSS -> 443;
+            default -> 5060;
+        };
     }
 
     static TransportType transportOf(SipURI uri) {
