@@ -81,8 +81,14 @@ public final class SipTestKit implements AutoCloseable {
         return peer(TransportType.UDP, host, port);
     }
 
+    /**
+     * A peer speaking {@code type} at host:port. A WS/WSS peer is a browser: it opens the connection to the proxy's
+     * WebSocket listener (point it there with {@link Peer#target}), and the proxy reaches it only over that connection.
+     */
     public Peer peer(TransportType type, String host, int port) {
-        Peer p = new Peer(this, network.transport(type, host, port));
+        boolean browser = type == TransportType.WS || type == TransportType.WSS;
+        Peer p = new Peer(this, browser ? network.webSocketClient(type, host, port)
+                : network.transport(type, host, port));
         if (lastProxy != null) {
             p.target(PROXY_HOST, PROXY_PORT);
         }

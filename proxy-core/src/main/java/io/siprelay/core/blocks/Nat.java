@@ -71,6 +71,8 @@ public final class Nat {
         VIA_PORT(16),
         /** 32: the source IP itself is a private address. */
         PRIVATE_SOURCE(32),
+        /** 64: the request came over WebSocket (ws or wss): a browser, reachable only over its connection. */
+        WEBSOCKET(64),
         /** 128: the Contact URI port is not the source port. */
         CONTACT_PORT(128);
 
@@ -202,6 +204,9 @@ public final class Nat {
             }
             case PRIVATE_SOURCE:
                 return isPrivate(ctx.sourceIp());
+            case WEBSOCKET:
+                return ctx.protocol() == io.siprelay.core.transport.TransportType.WS
+                        || ctx.protocol() == io.siprelay.core.transport.TransportType.WSS;
             case CONTACT_PORT: {
                 SipURI c = contactUri(req);
                 return c != null && portOf(c) != ctx.sourcePort();

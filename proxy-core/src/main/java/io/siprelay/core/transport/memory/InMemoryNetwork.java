@@ -24,9 +24,21 @@ public final class InMemoryNetwork {
     private long delivered;
     private long lost;
 
-    /** Creates a transport on this network (bind happens at {@code start}). */
+    /**
+     * Creates a listener's transport on this network (bind happens at {@code start}). A WS/WSS one answers only over
+     * connections its clients opened: see {@link #webSocketClient}.
+     */
     public InMemoryTransport transport(TransportType type, String host, int port) {
-        return new InMemoryTransport(this, type, address(host, port));
+        boolean webSocketListener = type == TransportType.WS || type == TransportType.WSS;
+        return new InMemoryTransport(this, type, address(host, port), !webSocketListener);
+    }
+
+    /** A WebSocket client's transport (a browser): it opens connections to WS/WSS listeners. */
+    public InMemoryTransport webSocketClient(TransportType type, String host, int port) {
+        if (type != TransportType.WS && type != TransportType.WSS) {
+            throw new IllegalArgumentException("a WebSocket client is WS or WSS, not " + type);
+        }
+        return new InMemoryTransport(this, type, address(host, port), true);
     }
 
     /**

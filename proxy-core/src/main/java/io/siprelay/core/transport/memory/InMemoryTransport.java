@@ -9,7 +9,10 @@ import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A {@link Transport} on an {@link InMemoryNetwork}; behaves like UDP or like TCP as its type says. */
+/**
+ * A {@link Transport} on an {@link InMemoryNetwork}; behaves like UDP or like TCP as its type says, and a WS/WSS
+ * listener like the real {@code WebSocketTransport}: it sends only to clients that connected to it first.
+ */
 public final class InMemoryTransport implements Transport {
 
     private static final Logger LOG = LoggerFactory.getLogger(InMemoryTransport.class);
@@ -22,10 +25,14 @@ public final class InMemoryTransport implements Transport {
     private final java.util.Map<InetSocketAddress, io.siprelay.core.transport.StreamFramer> connections =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    InMemoryTransport(InMemoryNetwork network, TransportType type, InetSocketAddress local) {
+    /** False for a WebSocket listener: like the real one it answers only over connections its clients opened. */
+    private final boolean dialsOut;
+
+    InMemoryTransport(InMemoryNetwork network, TransportType type, InetSocketAddress local, boolean dialsOut) {
         this.network = network;
         this.type = type;
         this.local = local;
+        this.dialsOut = dialsOut;
     }
 
     @Override
@@ -51,6 +58,10 @@ public final class InMemoryTransport implements Transport {
         }
         if (type.isReliable() && !network.isBound(type, destination)) {
             throw new ConnectException("connection refused: nobody listens on " + type + " " + destination);
+        }
+        if (!dialsOut && !connections.containsKey(destination)) {
+            throw new IOException("no WebSocket connection from " + destination
+                    + ": a WebSocket client is reached only over the connection it opened");
         }
         network.enqueue(type, local, destination, message);
     }
