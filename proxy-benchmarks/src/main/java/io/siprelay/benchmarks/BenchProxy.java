@@ -11,10 +11,14 @@ import io.siprelay.core.blocks.Dialogs;
 import io.siprelay.core.clock.SipClock;
 import io.siprelay.core.clock.SystemClock;
 import io.siprelay.core.proxy.ProxyStats;
+import io.siprelay.core.route.RequestContext;
 import io.siprelay.core.route.Route;
 import io.siprelay.core.route.Step;
 import io.siprelay.core.transport.TransportOptions;
 import io.siprelay.core.transport.UdpTransport;
+import io.siprelay.media.MediaFlags;
+import io.siprelay.media.MediaRelay;
+import io.siprelay.media.RtpEngine;
 import io.siprelay.registrar.Registrar;
 import io.siprelay.registrar.store.MemoryLocationStore;
 import java.io.FileOutputStream;
@@ -46,6 +50,7 @@ import java.util.concurrent.TimeUnit;
  *       To-tag always go the {@code calls} way (loose routing).</li>
  * </ul>
  *
+ * {@code BENCH_RTPENGINE} ({@code udp:127.0.0.1:2223}) sends the {@code calls} scenario's media through that rtpengine.
  * {@code BENCH_HOST}/{@code BENCH_PORT} give the UDP listener, {@code BENCH_REALM} the realm. Optional:
  * {@code BENCH_LANES} worker lanes (default 2: the harness pins the proxy to one core), {@code BENCH_QUEUE} queue per
  * lane (4096), {@code BENCH_WARMUP_MS} the start-up warm-up (default: {@code SipProxy.DEFAULT_WARMUP}), {@code BENCH_MAX_QUEUE_DELAY_MS} the overload bound (default: {@code LaneExecutor.DEFAULT_MAX_QUEUE_DELAY}), {@code BENCH_STATS_SECONDS} N: one {@code stats ...} line every N seconds (see {@link #startStats}) to
@@ -74,7 +79,7 @@ public final class BenchProxy {
             case "options" -> options();
             case "register" -> register(clock, env("BENCH_REALM", "bench.test"),
                     Path.of(env("BENCH_USERS_CSV", "sipp/users.csv")));
-            case "calls" -> calls(env("BENCH_UAS_HOSTPORT", "127.0.0.1:5090"));
+            case "calls" -> calls(env("BENCH_UAS_HOSTPORT", "127.0.0.1:5090"), mediaFromEnv(clock));
             case "mixed" -> mixed(clock, env("BENCH_REALM", "bench.test"),
                     Path.of(env("BENCH_USERS_CSV", "sipp/users.csv")), env("BENCH_UAS_HOSTPORT", "127.0.0.1:5090"));
             default -> throw new IllegalArgumentException("BENCH_SCENARIO must be options, register, calls or mixed: "
@@ -163,17 +168,41 @@ public final class BenchProxy {
 
     /** {@code proxy.cfg}: in-dialog by loose_route, initial INVITE record-routed and relayed to the UAS. */
     static Route calls(String uasHostPort) {
+        return calls(uasHostPort, null);
+    }
+
+    /**
+     * {@link #calls(String)} with the media through rtpengine when {@code media} is not null: every request and
+     * response with SDP passes {@code rtpengine_manage("replace-origin replace-session-connection")}.
+     */
+    static Route calls(String uasHostPort, MediaRelay media) {
         int colon = uasHostPort.lastIndexOf(':');
         String uasHost = uasHostPort.substring(0, colon);
         int uasPort = Integer.parseInt(uasHostPort.substring(colon + 1));
+        MediaFlags flags = MediaFlags.parse("replace-origin replace-session-connection");
+        Route relay = media == null ? RequestContext::relay : ctx -> media.manage(ctx, flags, c -> {
+            if (c.isMethod("INVITE")) {
+                c.onReply(reply -> media.manage(reply, flags));
+            }
+            return c.relay();
+        });
         Route initial = Route.named("RELAY", ctx -> {
             if (ctx.isMethod("INVITE")) {
                 ctx.recordRoute();
             }
             ctx.rewriteHostPort(uasHost, uasPort); // the "location lookup": every initial request goes to the UAS
-            return ctx.relay();
+            return ctx.route(relay);
         });
-        return Route.seq(Dialogs.withinDialog(), initial);
+        return Route.seq(Dialogs.withinDialog(relay), initial);
+    }
+
+    /** BENCH_RTPENGINE {@code udp:host:port}: the calls' media through that rtpengine; unset: signalling only. */
+    static MediaRelay mediaFromEnv(SipClock clock) {
+        String spec = env("BENCH_RTPENGINE", null);
+        if (spec == null || spec.isBlank()) {
+            return null;
+        }
+        return MediaRelay.on(RtpEngine.builder().instance(spec).clock(clock).build());
     }
 
     /**
