@@ -16,8 +16,8 @@ import picocli.CommandLine.ScopeType;
  *
  * <p>Provisioning commands ({@code user}, {@code address add|rm|list}, {@code dispatcher add|rm|show}) work on the
  * database directly and need no running PBX. Runtime commands ({@code address reload|dump}, {@code dispatcher
- * list|set-state|reload}, {@code ul}, {@code stats}, {@code core version}, {@code rpc}) call the running PBX over
- * JSON-RPC 2.0.
+ * list|set-state|reload}, {@code ul}, {@code stats}, {@code core version}, {@code rtpengine}, {@code rpc}) call the
+ * running PBX over JSON-RPC 2.0.
  *
  * <p>Exit codes: 0 success, 1 usage or validation error (or nothing to change), 2 PBX not reachable, 3 the PBX
  * answered with an error, 4 database error.
@@ -25,10 +25,11 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "siprelayctl", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
         versionProvider = SiprelayCtl.Version.class, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Manage a SipRelay PBX: subscribers, address groups and dispatcher entries in the database "
-                + "(like kamctl), registrations, dispatcher states and statistics of the running PBX over "
-                + "JSON-RPC (like kamcmd)."},
+                + "(like kamctl), registrations, dispatcher states, rtpengine instances and statistics of the "
+                + "running PBX over JSON-RPC (like kamcmd)."},
         subcommands = {UserCommand.class, AddressCommand.class, DispatcherCommand.class, UlCommand.class,
-                StatsCommand.class, CoreCommand.class, RpcCommand.class, CommandLine.HelpCommand.class},
+                StatsCommand.class, CoreCommand.class, RtpEngineCommand.class, RpcCommand.class,
+                CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success", "  1  usage or validation error, or nothing matched", "  2  PBX not reachable",
                 "  3  the PBX answered with an error (JSON-RPC error, HTTP 401...)", "  4  database error"})

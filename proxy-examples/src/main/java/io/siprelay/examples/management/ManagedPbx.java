@@ -5,6 +5,8 @@ import io.siprelay.auth.db.JdbcSubscriberStore;
 import io.siprelay.core.SipProxy;
 import io.siprelay.core.blocks.FloodDetector;
 import io.siprelay.dispatcher.Dispatcher;
+import io.siprelay.media.MediaRelay;
+import io.siprelay.media.RtpEngine;
 import io.siprelay.permissions.Permissions;
 import io.siprelay.registrar.Registrar;
 import java.util.Map;
@@ -31,6 +33,12 @@ public interface ManagedPbx {
     Dispatcher dispatcher();
 
     FloodDetector flood();
+
+    /** The rtpengine set of the media relay, or null when none is configured. */
+    RtpEngine rtpEngine();
+
+    /** The media relay the routes call, or null: signalling only. */
+    MediaRelay media();
 
     /** The PBX's own counters (what the routes decided). */
     Counters counters();

@@ -10,6 +10,9 @@ import io.siprelay.core.proxy.ProxyStats;
 import io.siprelay.dispatcher.Destination;
 import io.siprelay.dispatcher.Dispatcher;
 import io.siprelay.examples.management.ManagedPbx.Counters;
+import io.siprelay.media.MediaRelay;
+import io.siprelay.media.RtpEngine;
+import io.siprelay.media.RtpEngineInstance;
 import io.siprelay.registrar.ul.UlDump;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +38,12 @@ import java.util.function.ToDoubleFunction;
  * siprelay_dispatcher_failovers_total         "trying next destination"
  * siprelay_dispatcher_destinations{set,state} destinations per set and state (AP, IP, DX...)
  * siprelay_pike_dropped_total                 requests dropped by flood detection
+ * siprelay_rtpengine_enabled{url}             1 when calls may go to the rtpengine instance (with --rtpengine)
+ * siprelay_rtpengine_requests_total{url}      ng commands sent to it; _timeouts_total, _errors_total the failed ones
+ * siprelay_media_commands_total{command}      offers, answers and deletes of the media relay
+ * siprelay_media_failures_total               media commands that failed (the SDP went on unchanged)
+ * siprelay_media_ack_timeouts_total           answered calls deleted because their ACK never came
+ * siprelay_media_awaiting_ack                 answered calls waiting for their ACK
  * </pre>
  */
 public final class PbxMetrics {
@@ -76,6 +85,40 @@ public final class PbxMetrics {
         FunctionCounter.builder("siprelay.pike.dropped", pbx.flood(), f -> f.dropped())
                 .description("requests dropped by flood detection").register(registry);
         Gauge.builder("siprelay.subscribers", pbx.subscribers(), st -> st.count()).register(registry);
+        if (pbx.rtpEngine() != null) {
+            rtpEngineMeters(pbx.rtpEngine());
+        }
+        if (pbx.media() != null) {
+            mediaMeters(pbx.media());
+        }
+    }
+
+    private void rtpEngineMeters(RtpEngine engine) {
+        for (RtpEngineInstance i : engine.instances()) {
+            Gauge.builder("siprelay.rtpengine.enabled", i, x -> x.isEnabled() ? 1 : 0).tag("url", i.url())
+                    .description("1 when calls may go to the rtpengine instance").register(registry);
+            FunctionCounter.builder("siprelay.rtpengine.requests", i, RtpEngineInstance::requests)
+                    .tag("url", i.url()).description("ng commands sent to the instance").register(registry);
+            FunctionCounter.builder("siprelay.rtpengine.timeouts", i, RtpEngineInstance::timeouts)
+                    .tag("url", i.url()).description("ng commands unanswered after every retry").register(registry);
+            FunctionCounter.builder("siprelay.rtpengine.errors", i, RtpEngineInstance::errors)
+                    .tag("url", i.url()).description("ng commands answered with an error or not sent")
+                    .register(registry);
+        }
+    }
+
+    private void mediaMeters(MediaRelay relay) {
+        for (String command : new String[] {"offer", "answer", "delete"}) {
+            String key = command + "s";
+            FunctionCounter.builder("siprelay.media.commands", relay, r -> r.stats().get(key)).tag("command", command)
+                    .description("media relay commands sent to rtpengine").register(registry);
+        }
+        FunctionCounter.builder("siprelay.media.failures", relay, r -> r.stats().get("failures"))
+                .description("media commands that failed: the SDP went on unchanged").register(registry);
+        FunctionCounter.builder("siprelay.media.ack_timeouts", relay, r -> r.stats().get("ack_timeouts"))
+                .description("answered calls deleted because their ACK never came").register(registry);
+        Gauge.builder("siprelay.media.awaiting_ack", relay, r -> r.stats().get("awaiting_ack"))
+                .description("answered calls waiting for their ACK").register(registry);
     }
 
     /** Meters over {@code pbx}. */

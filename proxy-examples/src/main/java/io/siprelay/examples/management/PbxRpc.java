@@ -32,6 +32,7 @@ import java.util.TreeMap;
  *   <tr><td>permissions.addressDump</td><td>[]</td></tr>
  *   <tr><td>stats.get</td><td>[] or ["all"]</td></tr>
  *   <tr><td>core.version</td><td>[]</td></tr>
+ *   <tr><td>rtpengine.show, .enable, .reload, .ping</td><td>see {@link RtpEngineRpc}</td></tr>
  * </table>
  */
 public final class PbxRpc {
@@ -139,6 +140,7 @@ public final class PbxRpc {
             p.expect(0, 0, "no parameters");
             return "SipRelay " + pbx.version() + " (Java " + System.getProperty("java.version") + ")";
         });
+        RtpEngineRpc.register(rpc, pbx.rtpEngine(), pbx.media());
         return rpc;
     }
 
@@ -162,6 +164,9 @@ public final class PbxRpc {
         m.put("dispatcher", dispatcherStates(pbx.dispatcher()));
         m.put("pike", Map.of("dropped", pbx.flood().dropped(), "blocks_started", pbx.flood().blocksStarted(),
                 "blocked_sources", pbx.flood().blockedSources().size()));
+        if (pbx.media() != null) {
+            m.put("rtpengine", pbx.media().stats());
+        }
         return m;
     }
 

@@ -25,6 +25,10 @@ import io.siprelay.dispatcher.Dispatcher;
 import io.siprelay.dispatcher.JdbiDispatcherSource;
 import io.siprelay.examples.management.ManagedPbx;
 import io.siprelay.examples.management.ManagementServer;
+import io.siprelay.media.MediaRelay;
+import io.siprelay.media.NgClient;
+import io.siprelay.media.RtpEngine;
+import io.siprelay.media.RtpEngineInstance;
 import io.siprelay.permissions.Permissions;
 import io.siprelay.registrar.NatKeepalive;
 import io.siprelay.registrar.Registrar;
@@ -42,6 +46,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * The example PBX: SipRelay's proxy core with the registrar (write-through location store), digest authentication
  * against the {@code subscriber} table, the carrier address group from the {@code address} table and the dispatcher
  * from the {@code dispatcher} table, all in one database (embedded H2 by default), routed by {@link PbxRoutes} and
- * managed over JSON-RPC ({@link ManagementServer}).
+ * managed over JSON-RPC ({@link ManagementServer}). With {@code --rtpengine} calls get a media relay: one
+ * {@link RtpEngine} on the proxy's clock and a {@link MediaRelay} the routes call.
  *
  * <pre>{@code
  * try (Pbx pbx = Pbx.start(config)) { ... }                     // real sockets, system clock
@@ -78,6 +84,10 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
     private final PbxCounters counters = new PbxCounters();
     private final PbxRoutes routes;
     private final SipProxy proxy;
+    /** The rtpengine set, or null (no --rtpengine, or a client given by a test). */
+    private final RtpEngine rtpEngine;
+    /** The media relay, or null: signalling only. */
+    private final MediaRelay media;
     private final SipClock clock;
     private final boolean ownsClock;
     private final long startedMillis = System.currentTimeMillis();
@@ -132,12 +142,22 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
             Scanners scanners = config.scannerUserAgents.isEmpty() ? null
                     : Scanners.dropMatching(config.scannerUserAgents);
             SipCodec codec = b.codec != null ? b.codec : SipCodec.create();
+            this.rtpEngine = b.ngClient == null && config.hasMediaRelay()
+                    ? config.rtpEngineBuilder().clock(clock).build() : null;
+            if (rtpEngine != null) {
+                opened.add(rtpEngine);
+            }
+            NgClient ng = b.ngClient != null ? b.ngClient : rtpEngine;
+            this.media = ng == null ? null : MediaRelay.builder(ng).clock(clock).build();
             PbxRoutes.Builder rb = PbxRoutes.builder().myself(myself, domain)
                     .flood(config.floodDensity > 0 ? flood : null).scanners(scanners)
                     .natTests(Nat.Test.of(config.natTests)).registrar(registrar).auth(auth, subscribers)
                     .carriers(permissions, config.carrierGroup)
                     .carrier(PbxRoutes.Carrier.of(config.carrier, codec.addressFactory()))
                     .draining(() -> draining).counters(counters);
+            if (media != null) {
+                rb.media(media, config.mediaFlags(), config.mediaNatOnly());
+            }
             if (config.dispatcherSet > 0) {
                 rb.dispatcher(() -> dispatcher, config.dispatcherSet, Algorithm.of(config.dispatcherAlgorithm));
             }
@@ -172,6 +192,9 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
                 }
             }
             dispatcher.start();
+            if (rtpEngine != null) {
+                pingRtpEngines();
+            }
             if (config.natPingInterval > 0) {
                 this.keepalive = NatKeepalive.builder().registrar(registrar).proxy(proxy)
                         .interval(Duration.ofSeconds(config.natPingInterval))
@@ -256,6 +279,18 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
         return keepalive;
     }
 
+    /** The rtpengine set of the media relay, or null when there is none. */
+    @Override
+    public RtpEngine rtpEngine() {
+        return rtpEngine;
+    }
+
+    /** The media relay the routes call, or null: signalling only. */
+    @Override
+    public MediaRelay media() {
+        return media;
+    }
+
     @Override
     public FloodDetector flood() {
         return flood;
@@ -321,6 +356,9 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
         all.add(database);
         all.add(locationStore);
         all.add(registrar);
+        if (rtpEngine != null) {
+            all.add(rtpEngine); // after the proxy: no route sends to it any more
+        }
         if (management != null) {
             all.add(management);
         }
@@ -341,6 +379,20 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
         if (!draining) {
             draining = true;
             LOG.info("shutting down: refusing new requests, {} transactions running", proxy.activeRelays());
+        }
+    }
+
+    /** One ping per instance at start: those that do not answer are logged (and out of use until a probe answers). */
+    private void pingRtpEngines() {
+        for (RtpEngineInstance i : rtpEngine.instances()) {
+            rtpEngine.ping(i).thenAccept(ok -> {
+                if (ok) {
+                    LOG.info("rtpengine {} answers", i.url());
+                } else {
+                    LOG.warn("rtpengine {} does not answer ping: it takes no calls until a probe gets an answer",
+                            i.url());
+                }
+            });
         }
     }
 
@@ -381,6 +433,7 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
         b.append("  nat        ").append(config.natTests == 0 ? "off" : "nat_uac_test(" + config.natTests + ")")
                 .append(", keep-alive ").append(config.natPingInterval == 0 ? "off"
                         : "every " + config.natPingInterval + " s").append('\n');
+        b.append("  media      ").append(mediaBanner()).append('\n');
         b.append("  flood      ").append(config.floodDensity == 0 ? "off" : config.floodDensity + " requests per "
                 + config.floodWindow + " s blocks a source for " + config.floodBlock + " s").append('\n');
         b.append("  users      ").append(subscribers.count()).append(" subscribers, ")
@@ -394,6 +447,18 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
             b.append("  management off\n");
         }
         return b.toString();
+    }
+
+    private String mediaBanner() {
+        if (media == null) {
+            return "none (signalling only)";
+        }
+        String engines = rtpEngine == null ? media.engine().getClass().getSimpleName()
+                : rtpEngine.instances().stream().map(i -> i.url() + " (weight " + i.weight() + ")")
+                        .collect(Collectors.joining(", "));
+        String flags = config.mediaFlags().toString();
+        return "rtpengine " + engines + ", mode " + (config.mediaNatOnly() ? "nat" : "always") + ", flags "
+                + (flags.isEmpty() ? "none" : flags);
     }
 
     // ------------------------------------------------------------------------------------------ set-up helpers
@@ -446,6 +511,7 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
         private KeyedExecutor executor;
         private SipCodec codec;
         private boolean management = true;
+        private NgClient ngClient;
 
         private Builder(PbxConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -469,6 +535,15 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
 
         public Builder codec(SipCodec codec) {
             this.codec = codec;
+            return this;
+        }
+
+        /**
+         * The rtpengine the media relay talks to instead of the configured instances (a scripted one in route tests);
+         * with it the media relay is on even without {@code --rtpengine}.
+         */
+        public Builder ngClient(NgClient client) {
+            this.ngClient = client;
             return this;
         }
 

@@ -3,6 +3,8 @@ package io.siprelay.examples.pbx;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.siprelay.media.MediaFlags;
+import io.siprelay.media.RtpEngine;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -13,7 +15,7 @@ import java.util.Locale;
 /**
  * Everything the PBX can be told, with the defaults a newcomer needs (UDP and TCP on 127.0.0.1:5060, H2 under
  * {@code ./data}, management on 127.0.0.1:8088). Read from an optional JSON file (the field names below, e.g.
- * {@code {"listen": ["udp:0.0.0.0:5060"], "domain": "pbx.example.com", "carrier": "sip:203.0.113.10"}}) and then
+ * {@code {"listen": ["udp:0.0.0.0:5060"], "domain": "pbx.example.com", "rtpengine": ["udp:127.0.0.1:2223"]}}) and then
  * overridden by command-line flags ({@link PbxMain}). Unknown JSON fields are an error, so typos do not pass silently.
  */
 public final class PbxConfig {
@@ -92,6 +94,19 @@ public final class PbxConfig {
     public int natPingInterval = 30;
     /** At most this many keep-alive pings per second. */
     public int natPingMaxPerSecond = 1000;
+
+    /**
+     * rtpengine instances of the media relay, {@code udp:127.0.0.1:2223} or {@code udp:HOST:PORT=WEIGHT} (Kamailio's
+     * {@code rtpengine_sock}); empty = no media relay, the PBX handles signalling only.
+     */
+    public List<String> rtpengine = new ArrayList<>();
+    /**
+     * Which calls the media relay takes: {@code always}, or {@code nat} (only calls whose caller or callee NAT
+     * detection found behind NAT, as Kamailio's NATMANAGE with FLT_NATS / FLB_NATB).
+     */
+    public String rtpengineMode = "always";
+    /** The flags of {@code rtpengine_manage("...")}, Kamailio's string form (NATMANAGE's default). */
+    public String rtpengineFlags = "replace-origin replace-session-connection";
 
     /** Seconds to let transactions finish on shutdown. */
     public int shutdownGrace = 5;
@@ -181,6 +196,49 @@ public final class PbxConfig {
         return out;
     }
 
+    /** True when rtpengine instances are configured: calls get the media relay. */
+    @JsonIgnore
+    public boolean hasMediaRelay() {
+        return rtpengine != null && !rtpengine.isEmpty();
+    }
+
+    /**
+     * The configured rtpengine instances, parsed (hosts resolved) but without a socket yet: the PBX adds its clock and
+     * builds it.
+     *
+     * @throws IllegalArgumentException naming a spec that does not parse, or one given twice
+     */
+    @JsonIgnore
+    public RtpEngine.Builder rtpEngineBuilder() {
+        RtpEngine.Builder b = RtpEngine.builder();
+        for (String spec : rtpengine == null ? List.<String>of() : rtpengine) {
+            b.instance(spec);
+        }
+        return b;
+    }
+
+    /** {@link #rtpengineMode} parsed: true for {@code nat}, false for {@code always}. */
+    @JsonIgnore
+    public boolean mediaNatOnly() {
+        String m = rtpengineMode == null ? "" : rtpengineMode.trim().toLowerCase(Locale.ROOT);
+        return switch (m) {
+            case "always" -> false;
+            case "nat" -> true;
+            default -> throw new IllegalArgumentException("rtpengine mode must be 'always' or 'nat', got '"
+                    + rtpengineMode + "'");
+        };
+    }
+
+    /** {@link #rtpengineFlags} parsed. */
+    @JsonIgnore
+    public MediaFlags mediaFlags() {
+        try {
+            return MediaFlags.parse(rtpengineFlags == null ? "" : rtpengineFlags);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad rtpengine flags: " + e.getMessage(), e);
+        }
+    }
+
     /** Checks the settings that can be checked without binding anything; throws IllegalArgumentException. */
     public void validate() {
         List<ListenSpec> ls = listeners();
@@ -215,6 +273,11 @@ public final class PbxConfig {
         }
         if (shutdownGrace < 0) {
             throw new IllegalArgumentException("shutdown grace must be >= 0");
+        }
+        rtpEngineBuilder();
+        mediaFlags();
+        if (mediaNatOnly() && hasMediaRelay() && natTests == 0) {
+            throw new IllegalArgumentException("rtpengine mode 'nat' needs NAT detection: --nat-tests must not be 0");
         }
     }
 

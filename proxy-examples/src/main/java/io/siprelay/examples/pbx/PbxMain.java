@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "siprelay-pbx", mixinStandardHelpOptions = true, versionProvider = PbxMain.VersionProvider.class,
         sortOptions = false, usageHelpAutoWidth = true,
-        description = "The Kamailio 101 PBX on SipRelay: registrar, digest auth, carrier group, dispatcher failover.")
+        description = "The Kamailio 101 PBX on SipRelay: registrar, digest auth, carrier group, dispatcher failover, "
+                + "RTPengine media relay.")
 public final class PbxMain implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "JSON configuration file (field names as the options, camelCase: dataDir, dbUrl, dispatcherSet...)")
@@ -114,6 +115,15 @@ public final class PbxMain implements Callable<Integer> {
 
     @Option(names = "--shutdown-grace", paramLabel = "SECONDS", description = "time transactions get to finish on shutdown (default 5)")
     Integer shutdownGrace;
+
+    @Option(names = "--rtpengine", paramLabel = "SPEC", description = "rtpengine media relay instance, repeatable: udp:HOST:PORT or udp:HOST:PORT=WEIGHT (default none: signalling only)")
+    List<String> rtpengine;
+
+    @Option(names = "--rtpengine-mode", paramLabel = "always|nat", description = "calls relayed by rtpengine: always (default), or nat: only when the caller or the callee is behind NAT")
+    String rtpengineMode;
+
+    @Option(names = "--rtpengine-flags", paramLabel = "FLAGS", description = "rtpengine_manage flags (default \"replace-origin replace-session-connection\")")
+    String rtpengineFlags;
 
     public static void main(String[] args) {
         int rc = new CommandLine(new PbxMain()).execute(args);
@@ -218,6 +228,15 @@ public final class PbxMain implements Callable<Integer> {
         }
         if (shutdownGrace != null) {
             c.shutdownGrace = shutdownGrace;
+        }
+        if (rtpengine != null) {
+            c.rtpengine = rtpengine;
+        }
+        if (rtpengineMode != null) {
+            c.rtpengineMode = rtpengineMode;
+        }
+        if (rtpengineFlags != null) {
+            c.rtpengineFlags = rtpengineFlags;
         }
         return c;
     }

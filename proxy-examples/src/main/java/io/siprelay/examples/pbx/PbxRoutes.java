@@ -11,15 +11,20 @@ import io.siprelay.core.blocks.Scanners;
 import io.siprelay.core.proxy.Myself;
 import io.siprelay.core.route.FailureContext;
 import io.siprelay.core.route.FailureRoute;
+import io.siprelay.core.route.ReplyContext;
 import io.siprelay.core.route.ReplyRoute;
 import io.siprelay.core.route.RequestContext;
 import io.siprelay.core.route.Route;
 import io.siprelay.core.route.Step;
+import io.siprelay.core.route.TxKey;
 import io.siprelay.dispatcher.Algorithm;
 import io.siprelay.dispatcher.Dispatcher;
+import io.siprelay.media.MediaFlags;
+import io.siprelay.media.MediaRelay;
 import io.siprelay.permissions.Permissions;
 import io.siprelay.registrar.LookupResult;
 import io.siprelay.registrar.Registrar;
+import io.siprelay.registrar.store.Binding;
 import java.text.ParseException;
 import java.util.List;
 import java.util.Objects;
@@ -42,8 +47,8 @@ import org.slf4j.LoggerFactory;
  *     route(REQINIT);                                  # flood (not for carriers), scanners, Max-Forwards,
  *                                                      # keep-alive, sanity
  *     route(NATDETECT);                                # force_rport, nat_uac_test("19"), contact alias
- *     if (is_method("CANCEL")) { t_relay(); exit; }    # (matching CANCELs never get here: the core answers them)
- *     route(WITHINDLG);
+ *     if (is_method("CANCEL")) { route(RELAY); exit; } # (matching CANCELs never get here: the core answers them)
+ *     route(WITHINDLG);                                # loose_route() → route(RELAY): ACK, BYE, re-INVITE
  *     if (is_method("INVITE")) record_route();
  *     if (is_method("REGISTER")) route(REGISTRAR);
  *     if (is_method("INVITE")) route(INVITE);
@@ -62,7 +67,15 @@ import org.slf4j.LoggerFactory;
  *     if ($rU is one of our subscribers) { sl_send_reply("404", "User not Registered"); exit; }
  *     route(TOCARRIER);
  * }
- * onreply_route[MANAGE_REPLY] { NATMANAGE: alias the Contact of a callee behind NAT }
+ * route[RELAY] {                                       # with --rtpengine; without it t_relay() only
+ *     if (mode == "always" || isflagset(FLT_NATS) || isbflagset(FLB_NATB))   # --rtpengine-mode always|nat
+ *         rtpengine_manage("replace-origin replace-session-connection");     # offer, answer, delete on BYE/CANCEL
+ *     t_relay();                                       # FLB_NATB: callee registered behind NAT; in a dialog,
+ * }                                                    # a Request-URI with a Contact alias
+ * onreply_route[MANAGE_REPLY] {
+ *     if (the request passed rtpengine_manage) rtpengine_manage(...);         # 18x/2xx with SDP
+ *     NATMANAGE: alias the Contact of a callee behind NAT
+ * }
  * route[TOCARRIER] {                                   # one carrier address, or a dispatcher set with failover
  *     if (!ds_select_dst(SET, ALG)) { sl_send_reply("503", "No carrier available"); exit; }
  *     t_on_failure("CARRIER_FAILED");
@@ -84,6 +97,11 @@ public final class PbxRoutes {
 
     private static final Logger LOG = LoggerFactory.getLogger(PbxRoutes.class);
 
+    /** Set on a request that passed {@code rtpengine_manage}, so its replies pass it too. */
+    static final TxKey<Boolean> MEDIA = TxKey.of("pbx.media", Boolean.class);
+    /** Kamailio's FLB_NATB on an initial request: lookup found the callee registered behind NAT. */
+    static final TxKey<Boolean> CALLEE_NATED = TxKey.of("pbx.callee-nated", Boolean.class);
+
     private final Myself myself;
     private final String domain;
     private final Registrar registrar;
@@ -97,16 +115,21 @@ public final class PbxRoutes {
     private final Algorithm algorithm;
     private final BooleanSupplier draining;
     private final PbxCounters counters;
-    /** onreply_route[MANAGE_REPLY]: NATMANAGE of the callee's answer (when NAT handling is on), then the counters. */
+    /** The media relay (rtpengine), or null: signalling only. */
+    private final MediaRelay media;
+    private final MediaFlags mediaFlags;
+    /** The media relay takes only calls with a party behind NAT ({@code --rtpengine-mode nat}). */
+    private final boolean mediaNatOnly;
+    /** onreply_route[MANAGE_REPLY]: rtpengine_manage (media relay on), NATMANAGE of the callee's answer, counters. */
     private final ReplyRoute manageReply;
 
     /** route[REQINIT]: Kamailio's default block, with flood detection (pike + ipban). */
     public final Route reqinit;
     /** route[NATDETECT]; a block that only goes on when NAT handling is off. */
     public final Route natDetect;
-    /** route[WITHINDLG]: loose_route + relay, stray ACK dropped, else 404 "Not here". */
+    /** route[WITHINDLG]: loose_route + route(RELAY), stray ACK dropped, else 404 "Not here". */
     public final Route withinDialog;
-    /** route[RELAY]: {@code t_relay()}. */
+    /** route[RELAY]: {@code t_relay()}, after {@code rtpengine_manage(flags)} when the media relay is on. */
     public final Route relay;
     /** auth_check("$fd", "subscriber", "1") or auth_challenge("$fd", "0"). */
     public final Route authCheck;
@@ -184,13 +207,21 @@ public final class PbxRoutes {
             throw new IllegalArgumentException("a dispatcher set needs the dispatcher and an algorithm");
         }
 
+        this.media = b.media;
+        this.mediaFlags = b.mediaFlags;
+        this.mediaNatOnly = media != null && b.mediaNatOnly;
+        boolean nat = !b.natTests.isEmpty();
+        if (mediaNatOnly && !nat) {
+            throw new IllegalArgumentException("a media relay for calls behind NAT only needs NAT detection");
+        }
+
         this.reqinit = Reqinit.builder(myself).flood(b.flood).scanners(b.scanners)
                 .floodExempt(ctx -> permissions.allowSource(ctx, carrierGroup)).build();
-        boolean nat = !b.natTests.isEmpty();
         this.natDetect = nat ? Nat.detect(b.natTests) : Route.named("NATDETECT", ctx -> Step.next());
-        this.manageReply = counters.replies(nat ? Nat.manageReplies(myself) : null);
-        this.withinDialog = Dialogs.withinDialog();
-        this.relay = Route.named("RELAY", RequestContext::relay);
+        ReplyRoute natReply = nat ? Nat.manageReplies(myself) : null;
+        this.manageReply = counters.replies(media == null ? natReply : r -> manageReply(r, natReply));
+        this.relay = Route.named("RELAY", media == null ? RequestContext::relay : this::relayWithMedia);
+        this.withinDialog = Dialogs.withinDialog(relay);
         this.authCheck = Route.named("AUTH", this::authCheck);
         this.registrarBlock = Route.named("REGISTRAR", Route.seq(authCheck, registrar.save()));
         this.fromCarrier = Route.named("FROMCARRIER", this::fromCarrier);
@@ -206,7 +237,7 @@ public final class PbxRoutes {
                 reqinit,
                 natDetect,
                 this::refuseWhileDraining,
-                Route.when(ctx -> ctx.isMethod("CANCEL"), RequestContext::relay), // matched no transaction: 481
+                Route.when(ctx -> ctx.isMethod("CANCEL"), relay), // matched no transaction: delete media, 481
                 withinDialog,
                 Route.when(ctx -> ctx.isMethod("INVITE"), PbxRoutes::recordRoute),
                 Route.when(ctx -> ctx.isMethod("REGISTER"), registrarBlock),
@@ -231,6 +262,65 @@ public final class PbxRoutes {
         return Step.next();
     }
 
+    /** route[RELAY] with the media relay: {@code rtpengine_manage(flags)} when the call qualifies, then t_relay(). */
+    private Step relayWithMedia(RequestContext ctx) {
+        if (mediaNatOnly && !behindNat(ctx) && !isAckWithoutBody(ctx)) {
+            return ctx.relay();
+        }
+        ctx.set(MEDIA, Boolean.TRUE);
+        return media.manage(ctx, mediaFlags, RequestContext::relay);
+    }
+
+    /**
+     * NATMANAGE's {@code isflagset(FLT_NATS) || isbflagset(FLB_NATB)}: NATDETECT found the sender behind NAT, or the
+     * target is. For an initial request that is a callee registered behind NAT; within a dialog, a Request-URI that
+     * carried a Contact alias (handle_ruri_alias made it the destination), which stands in for the {@code nat=yes}
+     * Record-Route parameter Kamailio adds: only NATed parties get an aliased Contact.
+     */
+    private boolean behindNat(RequestContext ctx) {
+        if (Nat.isNated(ctx)) {
+            return true;
+        }
+        return ctx.hasToTag() ? ctx.destination() != null : Boolean.TRUE.equals(ctx.get(CALLEE_NATED));
+    }
+
+    /**
+     * An ACK without SDP only ends the relay's wait for it, so in nat mode every one passes: a NATed caller whose ACK
+     * the NAT tests miss would otherwise lose its media after 32 s.
+     */
+    private static boolean isAckWithoutBody(RequestContext ctx) {
+        if (!ctx.isMethod("ACK")) {
+            return false;
+        }
+        byte[] body = ctx.request().getRawContent();
+        return body == null || body.length == 0;
+    }
+
+    /** onreply_route[MANAGE_REPLY] with the media relay: rtpengine_manage for a managed request, then NATMANAGE. */
+    private void manageReply(ReplyContext r, ReplyRoute nat) {
+        if (Boolean.TRUE.equals(r.get(MEDIA))) {
+            media.manage(r, mediaFlags);
+        }
+        if (nat != null) {
+            nat.handle(r);
+        }
+    }
+
+    /** lookup("location"); in nat mode it also notes FLB_NATB when a binding of the callee is behind NAT. */
+    private LookupResult lookup(RequestContext ctx) {
+        String aor = ctx.requestUri();
+        LookupResult r = registrar.lookup(ctx);
+        if (r == LookupResult.FOUND && mediaNatOnly) {
+            for (Binding b : registrar.contacts(aor)) {
+                if ((b.cflags() & Registrar.NAT_BFLAG) != 0) {
+                    ctx.set(CALLEE_NATED, Boolean.TRUE);
+                    break;
+                }
+            }
+        }
+        return r;
+    }
+
     private Step refuseWhileDraining(RequestContext ctx) {
         if (draining.getAsBoolean() && !ctx.hasToTag() && !ctx.isMethod("ACK")) {
             counters.overloadRejected.increment();
@@ -251,7 +341,7 @@ public final class PbxRoutes {
     /** The rest of route[INVITE]: consume_credentials, lookup("location"), a local 404 or the carrier. */
     private Step toSubscriberOrCarrier(RequestContext ctx) {
         auth.consumeCredentials(ctx);
-        if (registrar.lookup(ctx) == LookupResult.FOUND) {
+        if (lookup(ctx) == LookupResult.FOUND) {
             return ctx.route(relay);
         }
         if (isLocal(ctx.requestUser())) {
@@ -262,7 +352,7 @@ public final class PbxRoutes {
 
     private Step fromCarrier(RequestContext ctx) {
         counters.fromCarrier.increment();
-        if (registrar.lookup(ctx) != LookupResult.FOUND) {
+        if (lookup(ctx) != LookupResult.FOUND) {
             return ctx.reply(404, "User not Registered");
         }
         return ctx.route(relay);
@@ -344,6 +434,9 @@ public final class PbxRoutes {
         private Algorithm algorithm;
         private BooleanSupplier draining = () -> false;
         private PbxCounters counters;
+        private MediaRelay media;
+        private MediaFlags mediaFlags = MediaFlags.NONE;
+        private boolean mediaNatOnly;
 
         private Builder() {
         }
@@ -417,6 +510,17 @@ public final class PbxRoutes {
 
         public Builder counters(PbxCounters counters) {
             this.counters = counters;
+            return this;
+        }
+
+        /**
+         * The media relay: route[RELAY] and the reply route run {@code rtpengine_manage(flags)}, for every call or,
+         * with {@code natOnly}, for calls with a party behind NAT (needs {@link #natTests}). Null: signalling only.
+         */
+        public Builder media(MediaRelay media, MediaFlags flags, boolean natOnly) {
+            this.media = media;
+            this.mediaFlags = Objects.requireNonNull(flags, "flags");
+            this.mediaNatOnly = natOnly;
             return this;
         }
 
