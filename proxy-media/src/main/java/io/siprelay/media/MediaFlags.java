@@ -68,6 +68,11 @@ public final class MediaFlags {
         return b.build();
     }
 
+    /** These flags followed by {@code more} (a later word wins for a single-valued key, lists add up). */
+    public MediaFlags and(MediaFlags more) {
+        return parse(text + " " + more.text);
+    }
+
     /** Adds these flags to an ng command dictionary (lists are appended to what is already there). */
     void addTo(Map<String, Object> command) {
         for (Map.Entry<String, Object> e : entries.entrySet()) {

@@ -18,7 +18,9 @@ import io.siprelay.core.transport.TcpTransport;
 import io.siprelay.core.transport.TlsSettings;
 import io.siprelay.core.transport.TlsTransport;
 import io.siprelay.core.transport.Transport;
+import io.siprelay.core.transport.TransportOptions;
 import io.siprelay.core.transport.UdpTransport;
+import io.siprelay.core.transport.WebSocketTransport;
 import io.siprelay.db.Database;
 import io.siprelay.dispatcher.Algorithm;
 import io.siprelay.dispatcher.Dispatcher;
@@ -468,16 +470,19 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
         TlsSettings tls = null;
         for (PbxConfig.ListenSpec l : c.listeners()) {
             InetSocketAddress a = new InetSocketAddress(l.host(), l.port());
-            switch (l.proto()) {
-                case "udp" -> out.add(new UdpTransport(a));
-                case "tcp" -> out.add(new TcpTransport(a));
-                default -> {
-                    if (tls == null) {
-                        char[] pw = c.tlsKeyStorePassword == null ? new char[0] : c.tlsKeyStorePassword.toCharArray();
-                        tls = TlsSettings.fromKeyStore(Path.of(c.tlsKeyStore), pw).build();
-                    }
-                    out.add(new TlsTransport(a, tls));
+            if (l.proto().equals("udp")) {
+                out.add(new UdpTransport(a));
+            } else if (l.proto().equals("tcp")) {
+                out.add(new TcpTransport(a));
+            } else if (l.proto().equals("ws")) {
+                out.add(new WebSocketTransport(a, TransportOptions.defaults(), c.wsPath));
+            } else {
+                if (tls == null) {
+                    char[] pw = c.tlsKeyStorePassword == null ? new char[0] : c.tlsKeyStorePassword.toCharArray();
+                    tls = TlsSettings.fromKeyStore(Path.of(c.tlsKeyStore), pw).build();
                 }
+                out.add(l.proto().equals("tls") ? new TlsTransport(a, tls)
+                        : WebSocketTransport.secure(a, TransportOptions.defaults(), tls, c.wsPath));
             }
         }
         return out;

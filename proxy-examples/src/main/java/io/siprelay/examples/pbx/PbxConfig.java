@@ -20,10 +20,15 @@ import java.util.Locale;
  */
 public final class PbxConfig {
 
-    /** Listen addresses as {@code proto:host:port}, proto udp, tcp or tls. */
+    /**
+     * Listen addresses as {@code proto:host:port}, proto udp, tcp, tls, ws or wss (SIP over WebSocket for browsers;
+     * wss and tls use {@link #tlsKeyStore}).
+     */
     public List<String> listen = new ArrayList<>(List.of("udp:127.0.0.1:5060", "tcp:127.0.0.1:5060"));
     /** Host put in Via/Record-Route instead of the bound one (a public address before NAT); null = the bound one. */
     public String advertise;
+    /** The path WebSocket upgrades must ask for ({@code /ws}, say); {@code /} accepts any. */
+    public String wsPath = "/";
     /** Key store (PKCS12 or JKS) for TLS listeners. */
     public String tlsKeyStore;
     public String tlsKeyStorePassword;
@@ -241,10 +246,15 @@ public final class PbxConfig {
 
     /** Checks the settings that can be checked without binding anything; throws IllegalArgumentException. */
     public void validate() {
+        if (wsPath == null || !wsPath.startsWith("/") || wsPath.chars().anyMatch(ch -> ch <= ' ')) {
+            throw new IllegalArgumentException("the WebSocket path must start with / and have no spaces, got '"
+                    + wsPath + "'");
+        }
         List<ListenSpec> ls = listeners();
         for (ListenSpec l : ls) {
-            if (l.proto().equals("tls") && (tlsKeyStore == null || tlsKeyStore.isBlank())) {
-                throw new IllegalArgumentException("a TLS listener needs --tls-keystore");
+            if ((l.proto().equals("tls") || l.proto().equals("wss")) && (tlsKeyStore == null || tlsKeyStore.isBlank())) {
+                throw new IllegalArgumentException("a " + l.proto().toUpperCase(Locale.ROOT)
+                        + " listener needs --tls-keystore");
             }
         }
         InetSocketAddress m = mgmtAddress();
@@ -307,8 +317,8 @@ public final class PbxConfig {
                 throw new IllegalArgumentException("listen address must be proto:host:port, got " + s);
             }
             String proto = s.substring(0, first).toLowerCase(Locale.ROOT);
-            if (!proto.equals("udp") && !proto.equals("tcp") && !proto.equals("tls")) {
-                throw new IllegalArgumentException("listen protocol must be udp, tcp or tls, got " + s);
+            if (!List.of("udp", "tcp", "tls", "ws", "wss").contains(proto)) {
+                throw new IllegalArgumentException("listen protocol must be udp, tcp, tls, ws or wss, got " + s);
             }
             return new ListenSpec(proto, unbracket(s.substring(first + 1, last)), parsePort(s.substring(last + 1), s));
         }

@@ -23,13 +23,16 @@ public final class PbxMain implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "JSON configuration file (field names as the options, camelCase: dataDir, dbUrl, dispatcherSet...)")
     Path configFile;
 
-    @Option(names = {"-l", "--listen"}, paramLabel = "PROTO:HOST:PORT", description = "listen address, repeatable; proto udp, tcp or tls (default udp:127.0.0.1:5060 and tcp:127.0.0.1:5060)")
+    @Option(names = {"-l", "--listen"}, paramLabel = "PROTO:HOST:PORT", description = "listen address, repeatable; proto udp, tcp, tls, ws or wss (WebSocket for browsers) (default udp:127.0.0.1:5060 and tcp:127.0.0.1:5060)")
     List<String> listen;
 
     @Option(names = "--advertise", paramLabel = "HOST", description = "host to put in Via/Record-Route instead of the bound address (NAT)")
     String advertise;
 
-    @Option(names = "--tls-keystore", paramLabel = "FILE", description = "key store (PKCS12/JKS) for tls listeners")
+    @Option(names = "--ws-path", paramLabel = "PATH", description = "path WebSocket upgrades must ask for (default /: any)")
+    String wsPath;
+
+    @Option(names = "--tls-keystore", paramLabel = "FILE", description = "key store (PKCS12/JKS) for tls and wss listeners")
     String tlsKeyStore;
 
     @Option(names = "--tls-keystore-password", paramLabel = "PASSWORD", description = "key store password")
@@ -140,6 +143,9 @@ public final class PbxMain implements Callable<Integer> {
         }
         if (advertise != null) {
             c.advertise = advertise;
+        }
+        if (wsPath != null) {
+            c.wsPath = wsPath;
         }
         if (tlsKeyStore != null) {
             c.tlsKeyStore = tlsKeyStore;

@@ -99,6 +99,15 @@ public final class PbxRoutes {
 
     /** Set on a request that passed {@code rtpengine_manage}, so its replies pass it too. */
     static final TxKey<Boolean> MEDIA = TxKey.of("pbx.media", Boolean.class);
+    /** The flags of rtpengine's SDP for the caller (the replies' answers), chosen by the caller's transport. */
+    static final TxKey<MediaFlags> REPLY_FLAGS = TxKey.of("pbx.reply-media-flags", MediaFlags.class);
+    /**
+     * Toward a browser: WebRTC's media (ICE, DTLS-SRTP with rtpengine passive, feedback profile, RTCP on the RTP
+     * port, no SDES), as Kamailio's WebRTC configs ask rtpengine for it.
+     */
+    static final MediaFlags TO_BROWSER = MediaFlags.parse("ICE=force DTLS=passive RTP/SAVPF rtcp-mux-offer SDES-off");
+    /** Toward a phone, from a browser: plain RTP, no ICE, RTCP on its own port again. */
+    static final MediaFlags TO_PHONE = MediaFlags.parse("ICE=remove RTP/AVP rtcp-mux-demux");
     /** Kamailio's FLB_NATB on an initial request: lookup found the callee registered behind NAT. */
     static final TxKey<Boolean> CALLEE_NATED = TxKey.of("pbx.callee-nated", Boolean.class);
 
@@ -268,7 +277,22 @@ public final class PbxRoutes {
             return ctx.relay();
         }
         ctx.set(MEDIA, Boolean.TRUE);
-        return media.manage(ctx, mediaFlags, RequestContext::relay);
+        boolean fromBrowser = isWebSocket(ctx.protocol());
+        boolean toBrowser = targetIsWebSocket(ctx);
+        ctx.set(REPLY_FLAGS, mediaFlags.and(fromBrowser ? TO_BROWSER : toBrowser ? TO_PHONE : MediaFlags.NONE));
+        return media.manage(ctx, mediaFlags.and(toBrowser ? TO_BROWSER : fromBrowser ? TO_PHONE : MediaFlags.NONE),
+                RequestContext::relay);
+    }
+
+    private static boolean isWebSocket(io.siprelay.core.transport.TransportType t) {
+        return t == io.siprelay.core.transport.TransportType.WS || t == io.siprelay.core.transport.TransportType.WSS;
+    }
+
+    /** The next hop ($du, else the Request-URI) is a browser: {@code transport=ws} or {@code wss}. */
+    private static boolean targetIsWebSocket(RequestContext ctx) {
+        String target = ctx.destination() != null ? ctx.destination() : ctx.requestUri();
+        String t = target.toLowerCase(java.util.Locale.ROOT);
+        return t.contains(";transport=ws");
     }
 
     /**
@@ -299,7 +323,8 @@ public final class PbxRoutes {
     /** onreply_route[MANAGE_REPLY] with the media relay: rtpengine_manage for a managed request, then NATMANAGE. */
     private void manageReply(ReplyContext r, ReplyRoute nat) {
         if (Boolean.TRUE.equals(r.get(MEDIA))) {
-            media.manage(r, mediaFlags);
+            MediaFlags toCaller = r.get(REPLY_FLAGS);
+            media.manage(r, toCaller != null ? toCaller : mediaFlags);
         }
         if (nat != null) {
             nat.handle(r);

@@ -67,7 +67,8 @@ class PbxMediaRoutesTest {
         c.natPingInterval = 0;
         tweak.accept(c);
         Pbx.Builder b = Pbx.builder(c)
-                .transports(List.of(kit.network().transport(TransportType.UDP, "127.0.0.1", 5060)))
+                .transports(List.of(kit.network().transport(TransportType.UDP, "127.0.0.1", 5060),
+                        kit.network().transport(TransportType.WS, "127.0.0.1", 8080)))
                 .clock(kit.clock()).executor(new InlineExecutor()).codec(kit.codec()).management(false);
         if (media) {
             b.ngClient(rtpengine);
@@ -82,6 +83,54 @@ class PbxMediaRoutesTest {
     }
 
     // ------------------------------------------------------------------------------------------ tests
+
+    /** A browser (JsSIP style: .invalid Via and Contact) over the PBX's WS listener. */
+    private Peer browser() {
+        return kit.peer(TransportType.WS, "127.0.0.50", 50123).target("127.0.0.1", 8080);
+    }
+
+    private void asBrowser(Request r, String user) {
+        try {
+            ((ViaHeader) r.getHeader(ViaHeader.NAME)).setHost("df7jal23ls0d.invalid");
+            r.setHeader(kit.codec().headerFactory().createHeader("Contact", "<sip:" + user
+                    + "@df7jal23ls0d.invalid;transport=ws>"));
+        } catch (ParseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void browserCallsGetWebRtcMediaTowardTheBrowserAndPlainRtpTowardThePhone() {
+        start(true, c -> { });
+        Peer browser = browser();
+        Peer phone = peer("127.0.0.3", 5060);
+        register(browser, "1001", r -> asBrowser(r, "1001"));
+        register(phone, "1002", r -> { });
+
+        // browser → phone: the offer toward the phone is plain RTP, the answer toward the browser WebRTC
+        Request invite = call(browser, "1001", "sip:1002@" + DOMAIN, r -> asBrowser(r, "1001"));
+        Request atPhone = phone.takeRequest();
+        assertThat(rtpengine.last("offer").command()).containsEntry("ICE", "remove")
+                .containsEntry("transport-protocol", "RTP/AVP").containsEntry("rtcp-mux", List.of("demux"));
+        phone.send(withSdp(phone.response(atPhone, 200), "127.0.0.3", 6000));
+        assertThat(browser.takeResponse()).hasStatus(200);
+        assertThat(rtpengine.last("answer").command()).containsEntry("ICE", "force").containsEntry("DTLS", "passive")
+                .containsEntry("transport-protocol", "RTP/SAVPF").containsEntry("rtcp-mux", List.of("offer"))
+                .containsEntry("SDES", List.of("off"));
+        assertThat(invite).isNotNull();
+
+        // phone → browser: reached over its WebSocket connection, offered WebRTC media
+        Request toBrowser = call(phone, "1002", "sip:1001@" + DOMAIN, r -> { });
+        Request atBrowser = browser.takeRequest();
+        assertThat(atBrowser).isRequest("INVITE");
+        assertThat(rtpengine.last("offer").command()).containsEntry("ICE", "force")
+                .containsEntry("transport-protocol", "RTP/SAVPF");
+        browser.send(withSdp(browser.response(atBrowser, 200), "127.0.0.50", 7000));
+        assertThat(phone.takeResponse()).hasStatus(200);
+        assertThat(rtpengine.last("answer").command()).containsEntry("ICE", "remove")
+                .containsEntry("transport-protocol", "RTP/AVP");
+        assertThat(toBrowser).isNotNull();
+    }
 
     @Test
     void aCallBetweenSubscribersHasItsSdpRewrittenBothWaysAndTheByeDeletes() {
