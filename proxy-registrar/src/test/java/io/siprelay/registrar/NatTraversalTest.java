@@ -228,8 +228,9 @@ class NatTraversalTest {
         assertThat(Nat.isPrivate("[fd00::1]")).isTrue();
         assertThat(Nat.isPrivate("127.0.0.1")).isFalse();
         assertThat(Nat.isPrivate("pbx.example.com")).isFalse();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Nat.Test.of(64))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("64");
+        assertThat(Nat.Test.of(64)).containsExactly(Nat.Test.WEBSOCKET);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Nat.Test.of(256))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("256");
     }
 
     private static String contact(javax.sip.message.Message m) throws ParseException {

@@ -99,7 +99,7 @@ public final class Nat {
             }
             if (rest != 0) {
                 throw new IllegalArgumentException("unsupported nat_uac_test flags " + rest + " in " + flags
-                        + " (supported: 1, 2, 4, 8, 16, 32, 128)");
+                        + " (supported: 1, 2, 4, 8, 16, 32, 64, 128)");
             }
             return out;
         }

@@ -10,6 +10,8 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,19 +21,31 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The management endpoint: JSON-RPC 2.0 at {@code POST /rpc} and a Prometheus scrape at {@code GET /metrics}, on the
- * JDK's HTTP server. When a token is configured every request needs {@code Authorization: Bearer <token>} (the PBX
+ * JDK's HTTP server. When a token is configured these requests need {@code Authorization: Bearer <token>} (the PBX
  * refuses to start management on a non-loopback address without one).
+ *
+ * <p>It also serves the browser softphone, {@code GET /softphone/}: the classpath files under {@code softphone/}
+ * (the page, its script, and the JsSIP bundle the build makes with npm), with no token, since they hold no secret
+ * and a browser opening the page sends none. Only those exact paths are answered, anything else under
+ * {@code /softphone} is 404, so no path can reach another resource or list a directory.
  */
 public final class ManagementServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ManagementServer.class);
     private static final int MAX_BODY = 1 << 20;
+    /** The softphone's request paths (raw, not decoded) and the classpath file under {@code softphone/} of each. */
+    private static final Map<String, String> SOFTPHONE_FILES = Map.of(
+            "/softphone/", "index.html",
+            "/softphone/index.html", "index.html",
+            "/softphone/softphone.js", "softphone.js",
+            "/softphone/jssip.min.js", "jssip.min.js");
 
     private final HttpServer server;
     private final ExecutorService executor;
     private final JsonRpc rpc;
     private final byte[] token;
     private final Supplier<String> metrics;
+    private final Map<String, byte[]> staticFiles = new ConcurrentHashMap<>();
 
     private ManagementServer(HttpServer server, JsonRpc rpc, String token, Supplier<String> metrics) {
         this.server = server;
@@ -47,6 +61,7 @@ public final class ManagementServer implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/rpc", this::rpc);
         server.createContext("/metrics", this::metrics);
+        server.createContext("/softphone", this::softphone);
         server.start();
     }
 
@@ -129,6 +144,63 @@ public final class ManagementServer implements AutoCloseable {
             send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
         } catch (RuntimeException e) {
             LOG.warn("metrics request failed", e);
+        }
+    }
+
+    /** The softphone's static files: no token, {@code Cache-Control: no-cache} so a rebuilt jar is seen at once. */
+    private void softphone(HttpExchange ex) throws IOException {
+        try (ex) {
+            String path = ex.getRequestURI().getRawPath();
+            if ("/softphone".equals(path)) {
+                // relative links (softphone.js, jssip.min.js) need the directory form; the query (the form's prefill)
+                // goes along
+                String q = ex.getRequestURI().getRawQuery();
+                ex.getResponseHeaders().set("Location", "/softphone/" + (q == null ? "" : "?" + q));
+                ex.sendResponseHeaders(301, -1);
+                return;
+            }
+            String file = SOFTPHONE_FILES.get(path);
+            byte[] body = file == null ? null : staticFile(file);
+            if (body == null) {
+                send(ex, 404, "text/plain; charset=utf-8", "not found\n");
+                return;
+            }
+            String method = ex.getRequestMethod();
+            if (!"GET".equals(method) && !"HEAD".equals(method)) {
+                ex.getResponseHeaders().add("Allow", "GET, HEAD");
+                send(ex, 405, "text/plain; charset=utf-8", "use GET\n");
+                return;
+            }
+            ex.getResponseHeaders().set("Content-Type", file.endsWith(".html")
+                    ? "text/html; charset=utf-8" : "text/javascript; charset=utf-8");
+            ex.getResponseHeaders().set("Cache-Control", "no-cache");
+            ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+            if ("HEAD".equals(method)) {
+                ex.sendResponseHeaders(200, -1);
+                return;
+            }
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("softphone request failed", e);
+        }
+    }
+
+    /** A file of {@code softphone/} on the classpath, read once; null when absent (jssip.min.js built without npm). */
+    private byte[] staticFile(String name) throws IOException {
+        byte[] cached = staticFiles.get(name);
+        if (cached != null) {
+            return cached;
+        }
+        try (InputStream in = ManagementServer.class.getResourceAsStream("/softphone/" + name)) {
+            if (in == null) {
+                return null;
+            }
+            byte[] b = in.readAllBytes();
+            staticFiles.put(name, b);
+            return b;
         }
     }
 

@@ -445,6 +445,13 @@ public final class Pbx implements ManagedPbx, AutoCloseable {
             InetSocketAddress m = management.address();
             b.append(String.format(Locale.ROOT, "  management http://%s:%d/rpc (JSON-RPC), /metrics%s%n",
                     m.getHostString(), m.getPort(), config.mgmtToken != null ? " (bearer token)" : ""));
+            for (PbxConfig.ListenSpec l : config.listeners()) {
+                if (l.proto().startsWith("ws")) {
+                    b.append(String.format(Locale.ROOT, "  softphone  http://%s:%d/softphone/?ws=%s://%s:%d%n",
+                            m.getHostString(), m.getPort(), l.proto(), l.host(), l.port()));
+                    break;
+                }
+            }
         } else {
             b.append("  management off\n");
         }

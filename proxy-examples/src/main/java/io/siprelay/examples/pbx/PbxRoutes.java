@@ -102,10 +102,18 @@ public final class PbxRoutes {
     /** The flags of rtpengine's SDP for the caller (the replies' answers), chosen by the caller's transport. */
     static final TxKey<MediaFlags> REPLY_FLAGS = TxKey.of("pbx.reply-media-flags", MediaFlags.class);
     /**
-     * Toward a browser: WebRTC's media (ICE, DTLS-SRTP with rtpengine passive, feedback profile, RTCP on the RTP
-     * port, no SDES), as Kamailio's WebRTC configs ask rtpengine for it.
+     * The offer toward a browser: WebRTC's media (ICE, DTLS-SRTP with rtpengine passive, feedback profile, RTCP on
+     * the RTP port, no SDES), as Kamailio's WebRTC configs ask rtpengine for it.
      */
     static final MediaFlags TO_BROWSER = MediaFlags.parse("ICE=force DTLS=passive RTP/SAVPF rtcp-mux-offer SDES-off");
+    /**
+     * The answer toward a browser that called: the same without {@code DTLS=passive}. The browser offered
+     * {@code setup:actpass}, so rtpengine takes the active role at the offer already and sends its ClientHello as
+     * soon as ICE works, before the 200 reaches the browser; Chromium then acts as the DTLS server. Asking for passive
+     * in the answer flipped rtpengine to {@code setup:passive} after that, and the handshake never finished (ICE
+     * connected, DTLS "connecting", no RTP: SoftphoneBrowserTest with real Chromium and rtpengine).
+     */
+    static final MediaFlags TO_BROWSER_ANSWER = MediaFlags.parse("ICE=force RTP/SAVPF rtcp-mux-offer SDES-off");
     /** Toward a phone, from a browser: plain RTP, no ICE, RTCP on its own port again. */
     static final MediaFlags TO_PHONE = MediaFlags.parse("ICE=remove RTP/AVP rtcp-mux-demux");
     /** Kamailio's FLB_NATB on an initial request: lookup found the callee registered behind NAT. */
@@ -279,7 +287,7 @@ public final class PbxRoutes {
         ctx.set(MEDIA, Boolean.TRUE);
         boolean fromBrowser = isWebSocket(ctx.protocol());
         boolean toBrowser = targetIsWebSocket(ctx);
-        ctx.set(REPLY_FLAGS, mediaFlags.and(fromBrowser ? TO_BROWSER : toBrowser ? TO_PHONE : MediaFlags.NONE));
+        ctx.set(REPLY_FLAGS, mediaFlags.and(fromBrowser ? TO_BROWSER_ANSWER : toBrowser ? TO_PHONE : MediaFlags.NONE));
         return media.manage(ctx, mediaFlags.and(toBrowser ? TO_BROWSER : fromBrowser ? TO_PHONE : MediaFlags.NONE),
                 RequestContext::relay);
     }

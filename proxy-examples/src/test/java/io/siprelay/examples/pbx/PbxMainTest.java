@@ -68,7 +68,7 @@ class PbxMainTest {
     @Test
     void badListenAddressIsAnError() throws Exception {
         assertThatThrownBy(() -> parse("--listen", "sctp:1.2.3.4:5060").validate())
-                .hasMessageContaining("udp, tcp or tls");
+                .hasMessageContaining("udp, tcp, tls, ws or wss");
         assertThatThrownBy(() -> parse("--listen", "tls:127.0.0.1:5061").validate())
                 .hasMessageContaining("--tls-keystore");
     }
