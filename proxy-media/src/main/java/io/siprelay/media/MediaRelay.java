@@ -146,7 +146,7 @@ public final class MediaRelay {
             }
             case "ACK", "PRACK" -> {
                 if ("ACK".equals(method)) {
-                    acknowledged(ctx.callId());
+                    stopWaitingForAck(ctx.callId());
                 }
                 return Sdp.of(ctx.request()) != null ? answer(ctx, flags, then) : ctx.route(then);
             }
@@ -168,10 +168,7 @@ public final class MediaRelay {
     /** Ends the media session of {@code callId}; completes with rtpengine's answer (an error for an unknown call). */
     public CompletableFuture<Map<String, Object>> delete(String callId) {
         Objects.requireNonNull(callId, "callId");
-        SipClock.Timer t = awaitingAck.remove(callId);
-        if (t != null) {
-            t.cancel();
-        }
+        stopWaitingForAck(callId);
         deletes.increment();
         Map<String, Object> cmd = new LinkedHashMap<>();
         cmd.put("command", "delete");
@@ -306,7 +303,8 @@ public final class MediaRelay {
         }
     }
 
-    private void acknowledged(String callId) {
+    /** The ACK came (or the session goes anyway): no ACK-timeout delete for this call. */
+    private void stopWaitingForAck(String callId) {
         SipClock.Timer t = awaitingAck.remove(callId);
         if (t != null) {
             t.cancel();

@@ -204,7 +204,7 @@ public abstract class RequestContext extends RequestView {
     final <T> Step resume(Continuation<T> then, T result, Throwable failure) {
         finished = null;
         finishedIn = null;
-        blocks.add("continuation of " + currentBlock());
+        blocks.add("continuation");
         try {
             Step s = then.resume(this, result, failure);
             if (s == null) {

@@ -349,17 +349,17 @@ public final class ProxyCore implements InboundHandler {
             }
             stats.requestsRouted.increment();
             RouteContext ctx = new RouteContext(this, msg, flow);
-            runRoute(ctx, msg, flow, () -> ctx.route(requestRoute));
+            runRoute(ctx, msg, flow, requestRoute);
         } finally {
             MDC.remove(MDC_CALL_ID);
         }
     }
 
     /** Runs the request route, or a continuation of it, and handles how it ended. */
-    void runRoute(RouteContext ctx, SipMessage msg, Flow flow, java.util.function.Supplier<Step> body) {
+    void runRoute(RouteContext ctx, SipMessage msg, Flow flow, Route block) {
         Step step;
         try {
-            step = body.get();
+            step = ctx.route(block);
         } catch (SipMessage.Unparsable e) {
             if (!ctx.isFinished()) {
                 onBadMessage(flow, e.parseError()); // a header the route read is malformed: 400 as if parsed eagerly

@@ -293,17 +293,10 @@ final class ProxyTransaction {
     private void hold(RelayBranch b, SipMessage resp, ReplyContext rc, ReplyContext.Suspension<?> waitFor) {
         held = new ArrayDeque<>();
         core.counters().suspendedReplies.increment();
-        waitFor.work().whenComplete((result, failure) -> resumeOnLane(b, resp, rc, waitFor, result,
-                SuspendedRoutes.unwrap(failure)));
-    }
-
-    private void resumeOnLane(RelayBranch b, SipMessage resp, ReplyContext rc, ReplyContext.Suspension<?> waitFor,
-                              Object result, Throwable failure) {
-        Runnable task = () -> resume(b, resp, rc, waitFor, result, failure);
-        if (!core.executor().execute(callId, io.siprelay.core.concurrent.KeyedExecutor.Admission.IN_PROGRESS, task)) {
-            // lanes full: try again shortly; the response is already decided, only its forwarding waits
-            core.clock().schedule(10, () -> resumeOnLane(b, resp, rc, waitFor, result, failure));
-        }
+        // a held response must not be lost (the transaction would never finish): no limit on the retries
+        waitFor.work().whenComplete((result, failure) -> SuspendedRoutes.continueOnLane(core, callId,
+                () -> resume(b, resp, rc, waitFor, result, SuspendedRoutes.unwrap(failure)), Integer.MAX_VALUE,
+                () -> { }));
     }
 
     private void resume(RelayBranch b, SipMessage resp, ReplyContext rc, ReplyContext.Suspension<?> waitFor,

@@ -40,7 +40,7 @@ final class SuspendedRoutes {
         String key = key(msg);
         waiting.add(key);
         core.counters().suspendedRoutes.increment();
-        work.whenComplete((result, failure) -> resumeOnLane(ctx, msg, key, then, result, unwrap(failure), 0));
+        work.whenComplete((result, failure) -> resumeOnLane(ctx, msg, key, then, result, unwrap(failure)));
     }
 
     static Throwable unwrap(Throwable failure) {
@@ -55,17 +55,26 @@ final class SuspendedRoutes {
     }
 
     private <T> void resumeOnLane(RouteContext ctx, SipMessage msg, String key, Continuation<T> then, T result,
-                                  Throwable failure, int attempt) {
-        if (core.executor().execute(msg.callId(), Admission.IN_PROGRESS,
-                () -> resume(ctx, msg, key, then, result, failure))) {
-            return;
-        }
-        if (attempt < RESUME_ATTEMPTS) {
-            core.clock().schedule(10, () -> resumeOnLane(ctx, msg, key, then, result, failure, attempt + 1));
-        } else {
+                                  Throwable failure) {
+        continueOnLane(core, msg.callId(), () -> resume(ctx, msg, key, then, result, failure), RESUME_ATTEMPTS, () -> {
             waiting.remove(key); // the client's retransmission starts it over
             core.counters().overloadRejected.increment();
             ProxyCore.LOG.warn("gave up resuming {} {}: the worker lanes stayed full", msg.method(), msg.callId());
+        });
+    }
+
+    /**
+     * Queues work that continues a call (a resumed route, a held response) on its lane as {@code IN_PROGRESS}; while
+     * the lanes are full it tries again every 10 ms, {@code attempts} times at most, then runs {@code giveUp}.
+     */
+    static void continueOnLane(ProxyCore core, String callId, Runnable task, int attempts, Runnable giveUp) {
+        if (core.executor().execute(callId, Admission.IN_PROGRESS, task)) {
+            return;
+        }
+        if (attempts > 1) {
+            core.clock().schedule(10, () -> continueOnLane(core, callId, task, attempts - 1, giveUp));
+        } else {
+            giveUp.run();
         }
     }
 
@@ -74,7 +83,7 @@ final class SuspendedRoutes {
         waiting.remove(key);
         MDC.put(ProxyCore.MDC_CALL_ID, msg.callId());
         try {
-            core.runRoute(ctx, msg, ctx.source(), () -> RouteInternals.resume(ctx, then, result, failure));
+            core.runRoute(ctx, msg, ctx.source(), c -> RouteInternals.resume(c, then, result, failure));
         } finally {
             MDC.remove(ProxyCore.MDC_CALL_ID);
         }

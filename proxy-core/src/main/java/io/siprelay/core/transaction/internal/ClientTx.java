@@ -1,5 +1,7 @@
 package io.siprelay.core.transaction.internal;
 
+import static io.siprelay.core.transaction.internal.TransactionLayer.TxTimer.cancel;
+
 import io.siprelay.core.codec.SipCodec;
 import io.siprelay.core.codec.SipMessage;
 import io.siprelay.core.transaction.internal.TransactionLayer.TxTimer;
@@ -328,12 +330,6 @@ final class ClientTx implements ClientTransaction {
         cancel(timerA);
         cancel(timerB);
         cancel(timerEnd);
-    }
-
-    private static void cancel(TxTimer t) {
-        if (t != null) {
-            t.cancel();
-        }
     }
 
     @Override

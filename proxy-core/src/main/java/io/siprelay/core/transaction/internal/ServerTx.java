@@ -1,5 +1,7 @@
 package io.siprelay.core.transaction.internal;
 
+import static io.siprelay.core.transaction.internal.TransactionLayer.TxTimer.cancel;
+
 import io.siprelay.core.codec.SipMessage;
 import io.siprelay.core.transaction.internal.TransactionLayer.TxTimer;
 import io.siprelay.core.transport.Flow;
@@ -272,12 +274,6 @@ final class ServerTx implements ServerTransaction {
         cancel(timerI);
         cancel(timerJ);
         cancel(timerL);
-    }
-
-    private static void cancel(TxTimer t) {
-        if (t != null) {
-            t.cancel();
-        }
     }
 
     @Override

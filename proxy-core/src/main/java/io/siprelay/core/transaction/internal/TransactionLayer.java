@@ -346,6 +346,13 @@ public final class TransactionLayer implements AutoCloseable {
             }
         }
 
+        /** Cancels {@code t} when there is one. */
+        static void cancel(TxTimer t) {
+            if (t != null) {
+                t.cancel();
+            }
+        }
+
         void cancel() {
             cancelled = true;
             SipClock.Timer ct;
